@@ -1,0 +1,91 @@
+"""The optional config file: organisation, default handler, language, layout, time zone.
+
+It saves staff from repeating the organisation in every record. Looked for, first found wins:
+`--config FILE`, then `$LETTERKIT_CONFIG`, then `letterkit.yaml` in the current folder, then
+`$XDG_CONFIG_HOME/letterkit/config.yaml` (`~/.config/letterkit/config.yaml`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from letterkit.errors import InputError
+from letterkit.record import (
+    DEFAULT_TIMEZONE,
+    Handler,
+    Language,
+    Layout,
+    Organisation,
+    TimeZone,
+    validate,
+)
+from letterkit.sources import load_data_file
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation: Organisation | None = None
+    handler: Handler | None = None
+    language: Language = "en"
+    layout: Layout = "block"
+    timezone: TimeZone = DEFAULT_TIMEZONE
+
+
+def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:
+    """Where a config file is looked for when none is named, in order."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return [cwd / "letterkit.yaml", Path(xdg) / "letterkit" / "config.yaml"]
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> tuple[Config, Path | None]:
+    """The config in force and the file it came from (None: built-in defaults).
+
+    A file named explicitly (argument or $LETTERKIT_CONFIG) must exist; the usual places
+    are only used when they do.
+    """
+    env = os.environ if env is None else env
+    named = path or (Path(env["LETTERKIT_CONFIG"]) if env.get("LETTERKIT_CONFIG") else None)
+    if named is not None:
+        if not named.is_file():
+            raise InputError.at("config file not found", file=str(named))
+        found: Path | None = named
+    else:
+        found = next((p for p in config_candidates(env, cwd) if p.is_file()), None)
+    if found is None:
+        return Config(), None
+    data = load_data_file(found)
+    if data is None:
+        return Config(), found
+    return validate(Config, data, file=str(found), expected="config settings"), found
+
+
+def apply_config(data: Any, config: Config) -> Any:
+    """Fill a raw record's gaps from the config, before validation.
+
+    Sections are taken whole: a record that names its own handler gets none of the
+    default handler's phone or email.
+    """
+    if not isinstance(data, dict):
+        return data
+    merged: dict[str, Any] = dict(data)
+    for section in ("organisation", "handler"):
+        default = getattr(config, section)
+        if merged.get(section) in (None, "", {}) and default is not None:
+            merged[section] = default.model_dump(exclude_none=True)
+    meeting = merged.get("meeting")
+    if isinstance(meeting, dict) and not meeting.get("timezone"):
+        merged["meeting"] = {**meeting, "timezone": config.timezone}
+    return merged

@@ -1,0 +1,150 @@
+"""Languages: gettext catalogs from `locales/`, and locale-aware formats through Babel.
+
+The fixed wording of every template is English in the source (msgids); a language is
+available when `locales/<lang>/LC_MESSAGES/messages.po` exists. Adding a language is a
+catalog, not code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time, get_timezone_name
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import NullTranslations, Translations
+from babel.units import format_unit
+
+from letterkit.errors import InputError
+from letterkit.resources import data_path
+
+SOURCE_LANGUAGE = "en"
+DOMAIN = "messages"
+# Our customers are in India: a bare language code means its Indian variant, so English
+# letters get Indian digit grouping (₹1,25,000.00) and day-month dates.
+DEFAULT_TERRITORY = "IN"
+
+
+def locales_dir() -> Path:
+    return data_path("locales")
+
+
+def catalog_path(lang: str) -> Path:
+    return locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def available_languages() -> list[str]:
+    """Every language a letter can be written in: the source language and each catalog."""
+    found = {SOURCE_LANGUAGE}
+    if locales_dir().is_dir():
+        found.update(p.name for p in locales_dir().iterdir() if catalog_path(p.name).is_file())
+    return sorted(found)
+
+
+def check_language(lang: str, *, field: str | None = None) -> str:
+    """The language, if letterkit can write in it; otherwise an InputError naming the choices."""
+    if lang not in available_languages():
+        raise InputError.at(
+            f"no catalog for language {lang!r} (looked for {catalog_path(lang)}); "
+            f"available: {', '.join(available_languages())}",
+            field=field,
+        )
+    return lang
+
+
+@functools.cache
+def translations(lang: str) -> NullTranslations:
+    """The gettext translations for a language, compiled from its .po in memory.
+
+    Fuzzy entries are left out, as gettext's own compiler does: a guess is not a translation.
+    """
+    check_language(lang)
+    if lang == SOURCE_LANGUAGE:
+        return NullTranslations()
+    path = catalog_path(lang)
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@functools.cache
+def locale_for(lang: str) -> Locale:
+    try:
+        return Locale.parse(f"{lang}_{DEFAULT_TERRITORY}")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(lang)
+
+
+@dataclass(frozen=True)
+class Formats:
+    """Dates, times, money, durations and lists as the letter's locale writes them.
+
+    Each method is also a template filter of the same name (see `letterkit fields`).
+    """
+
+    locale: Locale
+    translations: NullTranslations
+
+    @classmethod
+    def for_language(cls, lang: str) -> Formats:
+        return cls(locale_for(lang), translations(lang))
+
+    def date(self, value: dt.date, format: str = "long") -> str:
+        return format_date(value, format=format, locale=self.locale)
+
+    def time(self, value: dt.datetime | dt.time, format: str = "short") -> str:
+        return format_time(value, format=format, locale=self.locale)
+
+    def timezone(self, value: dt.datetime) -> str:
+        # Given the zone itself, Babel names it ("India Time"); given a datetime, it
+        # falls back to an offset ("GMT+05:30") for zoneinfo zones.
+        return get_timezone_name(value.tzinfo, width="long", locale=self.locale)
+
+    def nobreak(self, value: str) -> str:
+        """Text that must not break across lines, such as a phone number."""
+        return value.replace(" ", "\u00a0").replace("-", "\u2011")
+
+    def money(self, amount: Decimal | float | int, currency: str = "INR") -> str:
+        return format_currency(amount, currency, locale=self.locale)
+
+    def number(self, value: Decimal | float | int) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def duration(self, minutes: int) -> str:
+        hours, rest = divmod(minutes, 60)
+        parts = []
+        if hours:
+            parts.append(format_unit(hours, "duration-hour", length="long", locale=self.locale))
+        if rest or not hours:
+            parts.append(format_unit(rest, "duration-minute", length="long", locale=self.locale))
+        return format_list(parts, style="unit", locale=self.locale)
+
+    def join_and(self, items: Iterable[object]) -> str:
+        return format_list([str(i) for i in items if i], locale=self.locale)
+
+    def courtesy_title(self, value: str | None) -> str:
+        """A courtesy title (Mr, Ms, Dr …) as the letter's language writes it."""
+        return self.translations.pgettext("title", value) if value else ""
+
+    def addressee(self, person: Mapping[str, Any]) -> str:
+        """How a letter names its reader: courtesy title and name, the language's way
+        (Telugu adds the respectful గారు through the catalog)."""
+        if person.get("title"):
+            return self.translations.pgettext("addressee", "%(title)s %(name)s") % {
+                "title": self.courtesy_title(person["title"]),
+                "name": person["name"],
+            }
+        return self.translations.pgettext("addressee", "%(name)s") % {"name": person["name"]}

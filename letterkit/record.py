@@ -1,0 +1,278 @@
+"""The complaint record: its fields, their validation, and field-level error messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import list_currencies
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+from letterkit.errors import InputError, Problem
+
+# Word and LibreOffice refuse a document holding characters XML 1.0 forbids; Excel pastes
+# vertical tabs (its in-cell line break) and form feeds, which mean "new line" to a person.
+_LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n", "\u2028": "\n", "\u2029": "\n"})
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: Any) -> Any:
+    """Make free text safe for a document: line breaks unified, forbidden characters gone.
+
+    Blank text counts as absent, so an empty CSV cell and a missing key mean the same.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+    text = _NOT_XML.sub("", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = "\n".join(lines).strip()
+    return text or None
+
+
+def _email(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError(f"{value} is not an email address (name@example.com)")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value} is not a time zone (an IANA name such as Asia/Kolkata)"
+        ) from None
+    return value
+
+
+def _currency(value: str) -> str:
+    code = value.upper()
+    if code not in list_currencies():
+        raise ValueError(f"{value} is not a currency code (ISO 4217, such as INR)")
+    return code
+
+
+def _language(value: str) -> str:
+    code = value.lower()
+    if not re.fullmatch(r"[a-z]{2,3}", code):
+        raise ValueError(f"{value} is not a language code (such as en or te)")
+    return code
+
+
+Text = Annotated[str, BeforeValidator(clean_text)]
+Email = Annotated[Text | None, AfterValidator(_email)]
+Channel = Literal["phone", "email", "letter", "web", "social", "in-person"]
+Layout = Literal["block", "semi-block"]
+Language = Annotated[Text, AfterValidator(_language)]
+TimeZone = Annotated[Text, AfterValidator(_timezone)]
+
+DEFAULT_TIMEZONE = "Asia/Kolkata"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+
+
+class Person(_Section):
+    """Someone named in a letter: copied on it or attending a meeting."""
+
+    name: Text
+    title: Text | None = None
+    email: Email = None
+    phone: Text | None = None
+
+
+class Customer(_Section):
+    title: Text | None = None
+    name: Text
+    email: Email = None
+    phone: Text | None = None
+    address: Text | None = None
+
+
+class Organisation(_Section):
+    name: Text
+    address: Text | None = None
+    phone: Text | None = None
+    email: Email = None
+    website: Text | None = None
+
+
+class Handler(_Section):
+    name: Text
+    title: Text | None = None
+    email: Email = None
+    phone: Text | None = None
+
+
+class Complaint(_Section):
+    subject: Text
+    summary: Text
+    order: Text | None = None
+
+
+class Meeting(_Section):
+    at: dt.datetime
+    timezone: TimeZone = DEFAULT_TIMEZONE
+    mode: Literal["phone", "in-person", "video"]
+    where: Text | None = None
+    minutes: int = Field(default=30, gt=0, le=24 * 60)
+    attendees: list[Person] = Field(default_factory=list)
+
+    def local_start(self) -> dt.datetime:
+        """The meeting's start as an aware datetime in its own time zone."""
+        return self.at.replace(tzinfo=ZoneInfo(self.timezone))
+
+
+class Action(_Section):
+    what: Text
+    due: dt.date | None = None
+
+
+class Resolution(_Section):
+    summary: Text
+    remedy: Literal["refund", "replacement", "repair", "credit", "gift", "other"] = "other"
+    amount: Decimal | None = Field(default=None, ge=0)
+    currency: Annotated[Text, AfterValidator(_currency)] = "INR"
+    actions: list[Action] = Field(default_factory=list)
+    prevention: list[Text] = Field(default_factory=list)
+
+
+class Record(_Section):
+    """One complaint, as staff write it in a record file or a CSV row."""
+
+    reference: Text
+    received: dt.date
+    channel: Channel | None = None
+    language: Language | None = None
+    layout: Layout | None = None
+    customer: Customer
+    organisation: Organisation
+    handler: Handler
+    complaint: Complaint
+    meeting: Meeting | None = None
+    findings: list[Text] = Field(default_factory=list)
+    resolution: Resolution | None = None
+    cc: list[Person] = Field(default_factory=list)
+    enclosures: list[Text] = Field(default_factory=list)
+
+
+def validate_record(data: Any, *, file: str | None = None, row: int | None = None) -> Record:
+    """Turn raw data (parsed YAML, JSON or a CSV row) into a Record, or raise InputError
+    with one Problem per wrong field."""
+    return validate(Record, data, file=file, row=row, expected="the record's fields "
+                    "(reference, received, customer, …)")
+
+
+def validate(
+    model: type[M],
+    data: Any,
+    *,
+    file: str | None = None,
+    row: int | None = None,
+    expected: str = "a set of fields",
+) -> M:
+    """Validate data against one of our models, turning pydantic's errors into Problems."""
+    if not isinstance(data, dict):
+        raise InputError.at(f"expected {expected}, found {_kind_of(data)}", file=file, row=row)
+    try:
+        return model.model_validate(_drop_blank_items(data))
+    except ValidationError as exc:
+        raise InputError(
+            Problem(_message(model, err), file=file, row=row, field=dotted(err["loc"]))
+            for err in exc.errors(include_url=False)
+        ) from None
+
+
+def dotted(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as the record's dotted path, list items numbered from 1."""
+    return ".".join(str(p + 1) if isinstance(p, int) else p for p in loc)
+
+
+def _drop_blank_items(value: Any) -> Any:
+    # A blank list item (an empty CSV cell, a stray "-" in YAML) is nothing, not an error.
+    if isinstance(value, dict):
+        return {k: _drop_blank_items(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_drop_blank_items(v) for v in value if clean_text(v) is not None]
+    return value
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+_FIELD_HINTS = {"date": "a date (YYYY-MM-DD)", "datetime": "a date and time (YYYY-MM-DDTHH:MM)"}
+
+
+def _message(root: type[BaseModel], err: Any) -> str:
+    kind: str = err["type"]
+    value = err.get("input")
+    shown = value if isinstance(value, str) else repr(value)
+    if kind == "missing" or (value is None and kind.endswith("_type")):
+        return "required"
+    if kind == "extra_forbidden":
+        return _unknown_field(root, err["loc"])
+    for prefix, hint in _FIELD_HINTS.items():
+        if kind.startswith(f"{prefix}_"):
+            return f"{shown} is not {hint}"
+    if kind == "literal_error":
+        return f"{shown} is not one of: {err['ctx']['expected']}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{shown} is not a whole number"
+    if kind in ("decimal_parsing", "decimal_type"):
+        return f"{shown} is not an amount (digits, with a decimal point if needed)"
+    if kind in ("model_type", "dict_type"):
+        return f"expected a section with its own fields, found {_kind_of(value)}"
+    if kind == "list_type":
+        return f"expected a list, found {_kind_of(value)}"
+    if kind == "string_type":
+        return f"expected text, found {_kind_of(value)}"
+    if kind == "value_error":
+        return str(err["ctx"]["error"])
+    return str(err["msg"])
+
+
+def _unknown_field(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    model: Any = root
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        model = _section_model(annotation)
+        if model is None:
+            return "unknown field"
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    hint = f"did you mean {close[0]}?" if close else f"expected one of: {', '.join(known)}"
+    return f"unknown field; {hint}"
+
+
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _section_model(arg)
+        if found is not None:
+            return found
+    return None

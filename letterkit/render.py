@@ -1,0 +1,244 @@
+"""Compiling a .docx template once and rendering many contexts into .docx bytes.
+
+docxtpl's `DocxTemplate.render()` reopens the package, re-patches its XML and recompiles
+the Jinja source for every letter. Here each XML part is patched by docxtpl's own code and
+compiled once; a render is then Jinja plus docxtpl's post-processing, and a new zip.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import io
+import re
+import traceback
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from lxml import etree
+from markupsafe import Markup, escape
+
+from letterkit.errors import Problem, TemplateError
+from letterkit.i18n import Formats
+
+_W = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+# The parts that hold text a template may put tags in.
+TEMPLATED_CONTENT_TYPES = frozenset(
+    {
+        f"{_W}.document.main+xml",
+        f"{_W}.template.main+xml",
+        "application/vnd.ms-word.document.macroEnabled.main+xml",
+        f"{_W}.header+xml",
+        f"{_W}.footer+xml",
+        f"{_W}.footnotes+xml",
+        f"{_W}.endnotes+xml",
+        "application/vnd.openxmlformats-package.core-properties+xml",
+    }
+)
+_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """Strict: a field the record lacks is an error naming the field, never a blank."""
+
+    @property
+    def _undefined_message(self) -> str:
+        if self._undefined_hint:
+            return self._undefined_hint
+        return f"{self._undefined_name!r} is not a field letterkit gives templates"
+
+
+def _escaped(fn: Callable[..., str]) -> Callable[..., Markup]:
+    # Translations are text, not markup: a translator's "&" must come out as "&amp;"
+    # or the document is no longer valid XML.
+    return lambda *args: escape(fn(*args))
+
+
+@functools.cache
+def environment(language: str) -> SandboxedEnvironment:
+    """The Jinja environment for one language: sandboxed, autoescaping, strict, with the
+    language's gettext and Babel formats as filters."""
+    formats = Formats.for_language(language)
+    env = SandboxedEnvironment(
+        autoescape=True,
+        undefined=_Undefined,
+        extensions=["jinja2.ext.i18n"],
+        finalize=lambda value: "" if value is None else value,
+    )
+    t = formats.translations
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_escaped(t.gettext),
+        ngettext=_escaped(t.ngettext),
+        pgettext=_escaped(t.pgettext),
+        npgettext=_escaped(t.npgettext),
+        newstyle=True,
+    )
+    env.filters.update(template_filters(formats))
+    return env
+
+
+def template_filters(formats: Formats) -> dict[str, Callable[..., str]]:
+    """The filters letterkit adds to Jinja's own, by the name templates use."""
+    return {
+        "date": formats.date,
+        "time": formats.time,
+        "timezone": formats.timezone,
+        "money": formats.money,
+        "number": formats.number,
+        "duration": formats.duration,
+        "join_and": formats.join_and,
+        "courtesy_title": formats.courtesy_title,
+        "addressee": formats.addressee,
+        "nobreak": formats.nobreak,
+    }
+
+
+@dataclass
+class _Part:
+    name: str
+    source_lines: list[str]
+    template: jinja2.Template
+    has_tables: bool
+    has_drawings: bool
+
+
+class CompiledTemplate:
+    """A .docx template, parsed and compiled once, that renders contexts into .docx bytes."""
+
+    def __init__(self, source: bytes, *, name: str, env: jinja2.Environment) -> None:
+        self.name = name
+        self._docxtpl = DocxTemplate(io.BytesIO(source))  # for its XML patching methods
+        try:
+            with zipfile.ZipFile(io.BytesIO(source)) as package:
+                self._entries = [(info, package.read(info)) for info in package.infolist()]
+        except zipfile.BadZipFile:
+            raise TemplateError.at("is not a Word document (.docx)", file=name) from None
+        blobs = {info.filename: data for info, data in self._entries}
+        if "[Content_Types].xml" not in blobs:
+            raise TemplateError.at("is not a Word document: no [Content_Types].xml", file=name)
+        self._parts = {
+            part_name: self._compile_part(part_name, blobs[part_name], env)
+            for part_name in _templated_parts(blobs["[Content_Types].xml"])
+            if part_name in blobs
+        }
+
+    def _compile_part(self, part_name: str, blob: bytes, env: jinja2.Environment) -> _Part:
+        try:
+            xml = etree.tostring(etree.fromstring(blob), encoding="unicode")
+        except etree.XMLSyntaxError as exc:
+            raise TemplateError.at(f"{part_name} is not valid XML: {exc}", file=self.name) from None
+        xml = self._docxtpl.patch_xml(xml)
+        # Word escapes what sits inside a tag as XML ("&amp;", "&quot;"); Jinja must see it
+        # as the admin typed it, so that `_("Terms & conditions")` is one message.
+        xml = _JINJA_TAG.sub(lambda m: html.unescape(m.group(0)), xml)
+        # One paragraph per line, so an error's line number leads to the paragraph.
+        xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        lines = xml.splitlines()
+        try:
+            template = env.from_string(xml)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                _problem(self.name, part_name, lines, exc.lineno, exc.message or str(exc))
+            ) from None
+        return _Part(part_name, lines, template, "<w:tbl" in xml, "docPr" in xml)
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        """The letter for one context, as the bytes of a .docx file."""
+        rendered = {name: self._render_part(part, context) for name, part in self._parts.items()}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+            for info, data in self._entries:
+                package.writestr(info, rendered.get(info.filename, data), zipfile.ZIP_DEFLATED)
+        return out.getvalue()
+
+    def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
+        try:
+            xml = part.template.render(context)
+        except SecurityError as exc:
+            raise TemplateError(_problem(
+                self.name, part.name, part.source_lines, _template_line(exc),
+                f"refused: the template reaches for Python internals ({exc})",
+            )) from None
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError) as exc:
+            raise TemplateError(_problem(
+                self.name, part.name, part.source_lines, _template_line(exc), str(exc)
+            )) from None
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = (
+            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        )
+        xml = self._docxtpl.resolve_listing(xml)
+        try:
+            tree = etree.fromstring(xml.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            raise TemplateError.at(
+                f"{part.name}: the template produced a broken document ({exc}); "
+                "a tag may cut across a table or paragraph it does not close",
+                file=self.name,
+            ) from None
+        if part.has_tables:
+            tree = self._docxtpl.fix_tables(xml)
+        if part.has_drawings:
+            self._docxtpl.docx_ids_index = 1000
+            self._docxtpl.fix_docpr_ids(tree)
+        if part.has_tables or part.has_drawings:
+            xml = etree.tostring(tree, encoding="unicode")
+        return (_XML_DECLARATION + xml).encode("utf-8")
+
+
+def _templated_parts(content_types: bytes) -> list[str]:
+    root = etree.fromstring(content_types)
+    return [
+        override.get("PartName", "").lstrip("/")
+        for override in root.iter(f"{_CT_NS}Override")
+        if override.get("ContentType") in TEMPLATED_CONTENT_TYPES
+    ]
+
+
+def _template_line(exc: BaseException) -> int | None:
+    # Jinja rewrites tracebacks so template frames carry the template's own line numbers.
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f.lineno for f in frames if f.filename == "<template>"]
+    return lines[-1] if lines else getattr(exc, "lineno", None)
+
+
+def _problem(
+    template: str, part: str, lines: list[str], lineno: int | None, message: str
+) -> Problem:
+    where = ""
+    if lineno is not None and 0 < lineno <= len(lines):
+        text = re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()
+        if text:
+            where = f" in the paragraph “{text[:120]}”"
+    place = {"word/document.xml": ""}.get(part, f" ({_part_label(part)})")
+    return Problem(f"{message}{where}{place}", file=template)
+
+
+def _part_label(part: str) -> str:
+    for word in ("header", "footer", "footnotes", "endnotes", "core"):
+        if word in part:
+            return {"core": "document properties"}.get(word, word)
+    return part
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(path: str, mtime_ns: int, size: int, language: str) -> CompiledTemplate:
+    return CompiledTemplate(Path(path).read_bytes(), name=path, env=environment(language))
+
+
+def compile_template(path: Path, language: str) -> CompiledTemplate:
+    """The compiled template for a file and language, compiled once per process
+    (and again if the file changes)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise TemplateError.at(f"cannot be read: {exc.strerror}", file=str(path)) from None
+    return _compiled(str(path), stat.st_mtime_ns, stat.st_size, language)

@@ -1,0 +1,39 @@
+"""Finding the .docx template for a kind, layout and language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from letterkit.errors import TemplateError
+from letterkit.resources import data_path
+
+
+def shipped_templates_dir() -> Path:
+    return data_path("templates")
+
+
+def template_name(kind: str, layout: str) -> str:
+    return f"{kind}-{layout}.docx"
+
+
+def template_candidates(
+    kind: str, layout: str, language: str, custom: Path | None = None
+) -> list[Path]:
+    """Where a template is looked for, in order: the custom folder's language subfolder,
+    the custom folder itself, then the shipped templates (which serve every language)."""
+    name = template_name(kind, layout)
+    places = [custom / language / name, custom / name] if custom is not None else []
+    return [*places, shipped_templates_dir() / name]
+
+
+def find_template(kind: str, layout: str, language: str, custom: Path | None = None) -> Path:
+    if custom is not None and not custom.is_dir():
+        raise TemplateError.at("templates folder not found", file=str(custom))
+    candidates = template_candidates(kind, layout, language, custom)
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise TemplateError.at(
+        f"no template for {kind} in {layout} layout; looked for "
+        + ", ".join(str(p) for p in candidates)
+    )
