@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from letterkit.config import Config, apply_config
 from letterkit.errors import KindNotPossible, Problem
 from letterkit.i18n import check_language
-from letterkit.record import Record
+from letterkit.output import letter_path
+from letterkit.record import Record, validate_record
 from letterkit.render import compile_template
+from letterkit.sources import load_data_file
 from letterkit.templates import find_template
 
 KINDS = ("acknowledgement", "meeting", "resolution")
@@ -37,6 +40,16 @@ class Letter:
 
     def filename(self, ext: str = "docx") -> str:
         return f"{self.kind}.{self.language}.{ext}"
+
+    def path(self, out_dir: Path, ext: str = "docx") -> Path:
+        """Where this letter is filed: `<out_dir>/<reference>/<kind>.<lang>.<ext>`."""
+        return letter_path(out_dir, self.reference, self.filename(ext))
+
+
+def load_record(path: Path, config: Config | None = None) -> Record:
+    """Read and validate one record file (YAML or JSON), filling gaps from the config."""
+    data = apply_config(load_data_file(path), config or Config())
+    return validate_record(data, file=str(path))
 
 
 def unmet_needs(kind: str, record: Record) -> list[Problem]:

@@ -253,26 +253,27 @@ def _message(root: type[BaseModel], err: Any) -> str:
     return str(err["msg"])
 
 
+def section_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds (a section, or the items of a list of sections), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = section_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _unknown_field(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
     model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
         annotation = model.model_fields[part].annotation
-        model = _section_model(annotation)
+        model = section_model(annotation)
         if model is None:
             return "unknown field"
     known = list(model.model_fields)
     close = difflib.get_close_matches(str(loc[-1]), known, n=1)
     hint = f"did you mean {close[0]}?" if close else f"expected one of: {', '.join(known)}"
     return f"unknown field; {hint}"
-
-
-def _section_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _section_model(arg)
-        if found is not None:
-            return found
-    return None

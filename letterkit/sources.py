@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel
 
 from letterkit.errors import InputError
+from letterkit.record import section_model
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -63,3 +66,52 @@ def load_data_file(path: Path) -> Any:
                 f"not valid JSON: {exc.msg} (column {exc.colno})", file=f"{path}:{exc.lineno}"
             ) from None
     return parse_yaml(text, file=str(path))
+
+
+# --- CSV: the record flattened to dotted columns (see DESIGN.md, "CSV") ----------------
+
+def csv_columns(model: type[BaseModel], list_items: int = 2, prefix: str = "") -> list[str]:
+    """Every column a CSV row may have for `model`, lists shown with `list_items` items."""
+    columns: list[str] = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        section = section_model(field.annotation)
+        if _is_list(field.annotation):
+            for n in range(1, list_items + 1):
+                if section is None:
+                    columns.append(f"{path}.{n}")
+                else:
+                    columns += csv_columns(section, list_items, f"{path}.{n}.")
+        elif section is not None:
+            columns += csv_columns(section, list_items, f"{path}.")
+        else:
+            columns.append(path)
+    return columns
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, str]:
+    """Nested record data as dotted CSV cells; list items numbered from 1, None as ''."""
+    cells: dict[str, str] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            cells.update(flatten(value, f"{prefix}{key}."))
+    elif isinstance(data, list):
+        for n, value in enumerate(data, start=1):
+            cells.update(flatten(value, f"{prefix}{n}."))
+    else:
+        cells[prefix.rstrip(".")] = "" if data is None else _cell(data)
+    return cells
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).rstrip("\n")
+
+
+def _is_list(annotation: Any) -> bool:
+    return get_origin(annotation) is list or any(
+        get_origin(a) is list for a in get_args(annotation)
+    )

@@ -1,0 +1,80 @@
+"""Writing letters: where they go, atomically, and never over one already there."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from letterkit.errors import InputError, OutputExists
+
+# Windows refuses these as file or folder names, whatever the extension.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+             *(f"LPT{i}" for i in range(1, 10))}
+_MAX_NAME = 100
+
+
+def safe_folder_name(reference: str) -> str:
+    """A reference made safe as one folder name: letters, digits, `-`, `_` and `.`
+    (Unicode letters included), never `..`, a path or a reserved device name."""
+    text = unicodedata.normalize("NFC", reference)
+    # By category, not `\w`: Telugu vowel signs are combining marks (M*), not letters.
+    kept = "".join(c if c in "-_." or unicodedata.category(c)[0] in "LMN" else "_"
+                   for c in text)
+    name = re.sub(r"_+", "_", kept).strip("._ ")[:_MAX_NAME].rstrip("._ ")
+    if not name:
+        raise InputError.at(
+            f"{reference!r} cannot be used as a folder name; use letters and digits",
+            field="reference",
+        )
+    if name.split(".")[0].upper() in _RESERVED:
+        name = f"_{name}"
+    return name
+
+
+def letter_path(out_dir: Path, reference: str, filename: str) -> Path:
+    """Where a letter goes: `<out_dir>/<safe reference>/<filename>`, always inside out_dir."""
+    path = out_dir / safe_folder_name(reference) / filename
+    # Belt and braces: safe_folder_name already keeps the reference to one plain name.
+    if not path.resolve().is_relative_to(out_dir.resolve()):
+        raise InputError.at(f"{reference!r} would lead outside {out_dir}", field="reference")
+    return path
+
+
+def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write a file whole or not at all, through a temporary file in the same folder.
+
+    Without `force`, an existing file is left alone and OutputExists is raised; the check
+    and the write are one step (a hard link fails if the name is taken), so two runs at
+    once cannot both write the same letter.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _link_new(tmp: Path, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputExists.at("already exists; use --force to replace it", file=str(path)) from None
+    except OSError:
+        # A file system without hard links: fall back to check-then-rename.
+        if path.exists():
+            raise OutputExists.at(
+                "already exists; use --force to replace it", file=str(path)
+            ) from None
+        os.replace(tmp, path)

@@ -1,0 +1,40 @@
+"""Shared fixtures: the sample record, record files written inline, and reading .docx text."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from letterkit.resources import data_path
+
+SAMPLE = data_path("samples") / "complaint.yaml"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def sample_data() -> dict[str, Any]:
+    """The shipped sample record as plain data, a fresh copy for each test to change."""
+    return copy.deepcopy(yaml.safe_load(SAMPLE.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def write_record(tmp_path: Path) -> Callable[..., Path]:
+    """Write record data as a YAML file in tmp_path and return its path."""
+
+    def write(data: Any, name: str = "record.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+        return path
+
+    return write

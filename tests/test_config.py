@@ -1,0 +1,85 @@
+"""The config file: where it is found and how it fills a record's gaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from letterkit import InputError, load_record
+from letterkit.config import Config, load_config
+
+ORGANISATION = {"name": "Godavari Electronics", "address": "Main Road\nRajahmundry 533101"}
+HANDLER = {"name": "Anitha Rao", "title": "Service Lead", "email": "anitha@godavari.example"}
+
+
+def write_yaml(path: Path, data: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_no_config_anywhere_gives_defaults(tmp_path) -> None:
+    """Without a config file letterkit uses English, block layout and India time."""
+    config, found = load_config(env={"XDG_CONFIG_HOME": str(tmp_path)}, cwd=tmp_path)
+    assert (Config(), None) == (config, found)
+    assert ("en", "block", "Asia/Kolkata") == (config.language, config.layout, config.timezone)
+
+
+def test_lookup_order(tmp_path) -> None:
+    """The current folder's letterkit.yaml comes before the user's config folder, and
+    $LETTERKIT_CONFIG before both."""
+    home = write_yaml(tmp_path / "xdg" / "letterkit" / "config.yaml", {"layout": "semi-block"})
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    assert home == load_config(env=env, cwd=tmp_path)[1]
+    here = write_yaml(tmp_path / "letterkit.yaml", {"language": "en"})
+    assert here == load_config(env=env, cwd=tmp_path)[1]
+    named = write_yaml(tmp_path / "other.yaml", {})
+    assert named == load_config(env={**env, "LETTERKIT_CONFIG": str(named)}, cwd=tmp_path)[1]
+
+
+def test_named_config_must_exist(tmp_path) -> None:
+    """A config named on purpose but missing is an error, not silently ignored."""
+    with pytest.raises(InputError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_config_mistakes_name_the_setting(tmp_path) -> None:
+    """A misspelt setting is reported with a suggestion."""
+    path = write_yaml(tmp_path / "c.yaml", {"layuot": "block"})
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    assert f"{path}: layuot: unknown field; did you mean layout?" == str(caught.value)
+
+
+def test_config_supplies_organisation_and_handler(tmp_path, sample_data, write_record) -> None:
+    """A record without organisation or handler takes them from the config."""
+    del sample_data["organisation"], sample_data["handler"]
+    config, _ = load_config(write_yaml(tmp_path / "c.yaml",
+                                       {"organisation": ORGANISATION, "handler": HANDLER}))
+    record = load_record(write_record(sample_data), config)
+    assert "Godavari Electronics" == record.organisation.name
+    assert "anitha@godavari.example" == record.handler.email
+
+
+def test_record_section_wins_whole(tmp_path, sample_data, write_record) -> None:
+    """A record naming its own handler gets none of the default handler's details."""
+    sample_data["handler"] = {"name": "Ravi Teja"}
+    config, _ = load_config(write_yaml(tmp_path / "c.yaml", {"handler": HANDLER}))
+    record = load_record(write_record(sample_data), config)
+    assert ("Ravi Teja", None) == (record.handler.name, record.handler.email)
+
+
+def test_config_timezone_is_the_meeting_default(tmp_path, sample_data, write_record) -> None:
+    """A meeting without a time zone takes the config's."""
+    del sample_data["meeting"]["timezone"]
+    config, _ = load_config(write_yaml(tmp_path / "c.yaml", {"timezone": "Asia/Dubai"}))
+    assert "Asia/Dubai" == load_record(write_record(sample_data), config).meeting.timezone
+
+
+def test_missing_organisation_without_config_is_required(sample_data, write_record) -> None:
+    """With no config, a record must name its organisation."""
+    del sample_data["organisation"]
+    with pytest.raises(InputError, match="organisation: required"):
+        load_record(write_record(sample_data))

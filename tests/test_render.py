@@ -1,0 +1,213 @@
+"""Rendering letters through the library: content, escaping, strictness and the sandbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from docx import Document
+
+from letterkit import KINDS, LAYOUTS, TemplateError, make_letter, validate_record
+from letterkit.templates import shipped_templates_dir
+
+from readback import docx_parts, docx_text
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def render(data, kind="resolution", layout="block", **kwargs) -> bytes:
+    record = validate_record(data)
+    return make_letter(record, kind, language="en", layout=layout, today=TODAY, **kwargs).docx
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_sample_letter_is_complete(sample_data, kind, layout) -> None:
+    """Every shipped template renders the sample with no tag left and the essentials in."""
+    docx = render(sample_data, kind, layout)
+    for name, xml in docx_parts(docx).items():
+        assert not re.search(r"\{\{|\{%|\}\}|%\}", xml), f"template tag left in {name}"
+    text = docx_text(docx)
+    for expected in ("Deccan Home Appliances Pvt Ltd", "23 November 2026",
+                     "Our reference: CMP-2026-0142", "Your reference: ORD-88213",
+                     "Dear Ms Lakshmi Prasanna,", "Road No. 12, Banjara Hills",
+                     "Subject: Refrigerator delivered with a damaged door",
+                     "Yours sincerely,", "Ravi Teja", "Customer Care Manager",
+                     "Copy to:", "Suresh Kumar, Delivery Operations Lead",
+                     "Enclosure:", "Copy of the replacement order"):
+        assert expected in text, f"{expected!r} missing from {kind}-{layout}"
+
+
+def test_acknowledgement_follows_the_practice(sample_data) -> None:
+    """Thanks, apology, investigating, wanting to hear more, and the proposed call."""
+    text = docx_text(render(sample_data, "acknowledgement"))
+    assert "Thank you for telling us on 20 November 2026" in text
+    assert "I apologise sincerely" in text
+    assert "started looking into what went wrong" in text
+    assert "I would also like to hear more from you" in text
+    assert "call you on Wednesday, 25 November 2026 at 3:30\u202fpm" in text
+    assert "The refrigerator delivered on 18 November had a dented door" in text
+
+
+def test_acknowledgement_without_meeting_promises_a_call(sample_data) -> None:
+    """With no meeting fixed yet, the acknowledgement says we will call to agree a time."""
+    del sample_data["meeting"]
+    text = docx_text(render(sample_data, "acknowledgement"))
+    assert "I will telephone you shortly to agree a time to talk" in text
+
+
+def test_meeting_confirmation_gives_the_arrangements(sample_data) -> None:
+    """Date, time with its zone, length, medium, number and who will attend."""
+    sample_data["meeting"].update(minutes=90, attendees=[{"name": "Suresh Kumar"}])
+    text = docx_text(render(sample_data, "meeting"))
+    for expected in ("Wednesday, 25 November 2026", "3:30\u202fpm (India Time)",
+                     "1 hour, 30 minutes", "By telephone: I will call you",
+                     "+91\u00a040\u00a05555\u00a00101", "Ravi Teja, Customer Care Manager",
+                     "Suresh Kumar", "We will talk about:"):
+        assert expected in text
+
+
+@pytest.mark.parametrize(("mode", "label"), [("in-person", "Place:"), ("video", "Link:")])
+def test_meeting_place_label_follows_the_mode(sample_data, mode, label) -> None:
+    """An in-person meeting names its place; a video call its link."""
+    sample_data["meeting"].update(mode=mode, where="Film Nagar office")
+    assert label in docx_text(render(sample_data, "meeting"))
+
+
+def test_resolution_records_the_agreement(sample_data) -> None:
+    """Remedy, each action with its date, prevention, apology, thanks and hope."""
+    text = docx_text(render(sample_data, "resolution"))
+    for expected in ("speak with me on 25 November 2026", "What we found",
+                     "The installation slot was moved without telling you.",
+                     "We will replace the refrigerator and install it free of charge.",
+                     "We will also pay you ₹1,500.00.",
+                     "Deliver and install a replacement refrigerator", "28 November 2026",
+                     "Refund the installation charge", "2 December 2026",
+                     "So that this does not happen again",
+                     "Delivery partners now raise replacement requests",
+                     "I am sorry again", "Thank you for telling us",
+                     "even stronger relationship"):
+        assert expected in text
+
+
+def test_indian_money_grouping(sample_data) -> None:
+    """Amounts use the Indian grouping of the en_IN locale."""
+    sample_data["resolution"].update(amount="125000", remedy="refund")
+    assert "We will refund ₹1,25,000.00 to you." in docx_text(render(sample_data))
+
+
+def test_record_values_come_out_literally(sample_data) -> None:
+    """XML's special characters in any field are text in the letter, not markup."""
+    nasty = "Tom & Jerry's <b>\"shop\"</b> ]]> &amp; {{ 7*7 }} {% if %}"
+    sample_data["customer"]["name"] = nasty
+    sample_data["complaint"]["summary"] = nasty
+    sample_data["findings"] = [nasty]
+    sample_data["resolution"]["actions"][0]["what"] = nasty
+    sample_data["organisation"]["name"] = nasty
+    for kind in KINDS:
+        docx = render(sample_data, kind)
+        Document(io.BytesIO(docx))  # opens
+        text = docx_text(docx)
+        assert f"Dear Ms {nasty}," in text
+        assert nasty in text.splitlines()  # the letterhead's first line, whole
+
+
+def test_control_characters_and_long_text_make_a_valid_document(sample_data) -> None:
+    """Excel's pasted controls are cleaned and 6,000 characters of text render in full."""
+    long_text = ("The door was dented. " * 300)[:6000]
+    sample_data["complaint"]["summary"] = "Line one\x0bLine two\x0c\x00\x08" + long_text
+    docx = render(sample_data, "acknowledgement")
+    text = docx_text(docx)
+    assert "Line one\nLine two\n" + long_text.strip() in text
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", "".join(docx_parts(docx).values()))
+
+
+def test_multi_line_address_keeps_its_lines(sample_data) -> None:
+    """Each address line is its own line in the letter."""
+    text = docx_text(render(sample_data))
+    assert "Ms Lakshmi Prasanna\nFlat 4B, Sai Residency\nRoad No. 12, Banjara Hills\n" \
+           "Hyderabad 500034" in text
+
+
+def test_optional_parts_disappear_when_absent(sample_data) -> None:
+    """No cc, enclosures, findings or order: their labels go too, and nothing says None."""
+    for key in ("cc", "enclosures", "findings"):
+        del sample_data[key]
+    del sample_data["complaint"]["order"]
+    text = docx_text(render(sample_data))
+    for absent in ("Copy to:", "Enclosure", "What we found", "Your reference", "None"):
+        assert absent not in text
+
+
+def _styles(docx: bytes):
+    return Document(io.BytesIO(docx)).styles
+
+
+def test_layouts_differ_as_designed(sample_data) -> None:
+    """Block: no indents. Semi-block: date, close and signature from the centre, and
+    body paragraphs indented 1.27 cm."""
+    block = _styles(render(sample_data, layout="block"))
+    semi = _styles(render(sample_data, layout="semi-block"))
+    for name in ("Letter Date", "Letter Closing", "Letter Signature"):
+        assert not block[name].paragraph_format.left_indent
+        assert 7.96 == pytest.approx(semi[name].paragraph_format.left_indent.cm, abs=0.01)
+    assert not block["Letter Text"].paragraph_format.first_line_indent
+    assert 1.27 == pytest.approx(semi["Letter Text"].paragraph_format.first_line_indent.cm,
+                                 abs=0.01)
+
+
+def test_styles_carry_a_telugu_capable_font(sample_data) -> None:
+    """The document defaults name a complex-script font and the Telugu proofing language."""
+    styles_xml = docx_parts(render(sample_data))["word/styles.xml"]
+    assert 'w:cs="Nirmala UI"' in styles_xml
+    assert 'w:bidi="te-IN"' in styles_xml
+    assert "<w:szCs " in styles_xml
+
+
+def _template_with(tmp_path, paragraph: str):
+    """A copy of a shipped template with one extra paragraph, as an admin would add."""
+    doc = Document(str(shipped_templates_dir() / "resolution-block.docx"))
+    doc.add_paragraph(paragraph)
+    folder = tmp_path / "custom"
+    folder.mkdir(exist_ok=True)
+    doc.save(str(folder / "resolution-block.docx"))
+    return folder
+
+
+def test_unknown_field_is_an_error_naming_it(tmp_path, sample_data) -> None:
+    """A template naming a field the record lacks fails, quoting the paragraph."""
+    folder = _template_with(tmp_path, "Nickname: {{ customer.nickname }}")
+    with pytest.raises(TemplateError) as caught:
+        render(sample_data, templates=folder)
+    message = str(caught.value)
+    assert "'nickname' is not a field letterkit gives templates" in message
+    assert "“Nickname: {{ customer.nickname }}”" in message
+
+
+def test_template_syntax_error_names_the_paragraph(tmp_path, sample_data) -> None:
+    """An unclosed `if` is reported with the template's file name."""
+    folder = _template_with(tmp_path, "{% if customer.title %}Hello")
+    with pytest.raises(TemplateError, match=r"resolution-block\.docx: .*endif"):
+        render(sample_data, templates=folder)
+
+
+def test_sandbox_refuses_python_internals(tmp_path, sample_data) -> None:
+    """A template reaching for Python internals is refused and runs nothing."""
+    folder = _template_with(tmp_path, "{{ customer.__class__.__mro__ }}")
+    with pytest.raises(TemplateError, match="refused: the template reaches for Python internals"):
+        render(sample_data, templates=folder)
+
+
+def test_custom_template_folder_is_used_first(tmp_path, sample_data) -> None:
+    """A template in the custom folder replaces the shipped one."""
+    folder = _template_with(tmp_path, "Added by our admin for {{ customer.name }}.")
+    assert "Added by our admin for Lakshmi Prasanna." in docx_text(
+        render(sample_data, templates=folder))
+
+
+def test_word_smart_quotes_in_tags_still_work(tmp_path, sample_data) -> None:
+    """Word's autocorrected quotes inside a tag are read as plain quotes."""
+    folder = _template_with(tmp_path, "{{ _(\u201cSubject:\u201d) }} X")
+    assert "Subject: X" in docx_text(render(sample_data, templates=folder))
