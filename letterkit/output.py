@@ -23,7 +23,7 @@ def safe_folder_name(reference: str) -> str:
     # By category, not `\w`: Telugu vowel signs are combining marks (M*), not letters.
     kept = "".join(c if c in "-_." or unicodedata.category(c)[0] in "LMN" else "_"
                    for c in text)
-    name = re.sub(r"_+", "_", kept).strip("._ ")[:_MAX_NAME].rstrip("._ ")
+    name = re.sub(r"[_.]*_[_.]*", "_", kept).strip("._ ")[:_MAX_NAME].rstrip("._ ")
     if not name:
         raise InputError.at(
             f"{reference!r} cannot be used as a folder name; use letters and digits",

@@ -47,3 +47,36 @@ def libreoffice() -> str:
             pytest.fail("LibreOffice (soffice) is required here but not installed")
         pytest.skip("LibreOffice (soffice) is not installed")
     return found
+
+
+def to_pdf(docs: list[Path], out_dir: Path) -> list[Path]:
+    """Convert .docx files to PDF with LibreOffice in one start, as a person would."""
+    import subprocess
+
+    soffice = libreoffice()
+    profile = out_dir / "lo-profile"
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, docs)],
+        check=True, capture_output=True, timeout=180,
+    )
+    pdfs = [out_dir / f"{doc.stem}.pdf" for doc in docs]
+    missing = [p.name for p in pdfs if not p.is_file()]
+    assert not missing, f"LibreOffice made no PDF for {missing}"
+    return pdfs
+
+
+def pdf_words(pdf: Path) -> list[tuple[str, float, int]]:
+    """Each word of a PDF with its left edge in points and its page number (from 1)."""
+    import re
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    words = []
+    for page, chunk in enumerate(html.split("<page ")[1:], start=1):
+        for x, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', chunk):
+            words.append((word, float(x), page))
+    return words

@@ -1,0 +1,174 @@
+"""The command line, as staff use it: letterkit render, sample and languages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from readback import docx_text
+
+from letterkit import __version__
+from letterkit.cli import main
+
+LETTERS = ["acknowledgement.en.docx", "meeting.en.docx", "resolution.en.docx"]
+
+
+def run(runner, *args: str):
+    return runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_render_writes_the_three_letters(runner, tmp_path, write_record, sample_data) -> None:
+    """The sample record gives three .docx letters under its reference."""
+    out = tmp_path / "letters"
+    result = run(runner, "render", str(write_record(sample_data)), "-o", str(out),
+                 "--date", "2026-11-23")
+    assert 0 == result.exit_code, result.output
+    folder = out / "CMP-2026-0142"
+    assert LETTERS == sorted(p.name for p in folder.iterdir())
+    assert "23 November 2026" in docx_text(folder / "resolution.en.docx")
+    assert "wrote " in result.stdout and "" == result.stderr
+
+
+def test_existing_letters_are_kept_without_force(runner, tmp_path, write_record,
+                                                 sample_data) -> None:
+    """A second run changes nothing, says why and exits 1; --force replaces the letters."""
+    record, out = str(write_record(sample_data)), str(tmp_path / "out")
+    run(runner, "render", record, "-o", out, "--date", "2026-11-23")
+    letter = tmp_path / "out" / "CMP-2026-0142" / "resolution.en.docx"
+    before = letter.read_bytes()
+    result = run(runner, "render", record, "-o", out, "--date", "2026-12-01")
+    assert 1 == result.exit_code
+    assert before == letter.read_bytes()
+    assert 3 == result.stderr.count("already exists; use --force to replace it")
+    result = run(runner, "render", record, "-o", out, "--date", "2026-12-01", "--force")
+    assert 0 == result.exit_code
+    assert "1 December 2026" in docx_text(letter)
+
+
+def test_kind_all_skips_what_the_record_cannot_have(runner, tmp_path, write_record,
+                                                    sample_data) -> None:
+    """Without a meeting, `all` makes the other two and says which it skipped and why."""
+    del sample_data["meeting"]
+    result = run(runner, "render", str(write_record(sample_data)), "-o", str(tmp_path))
+    assert 0 == result.exit_code
+    assert ["acknowledgement.en.docx", "resolution.en.docx"] == sorted(
+        p.name for p in (tmp_path / "CMP-2026-0142").iterdir())
+    assert "note: " in result.stderr
+    assert "meeting: skipped the meeting confirmation: the record has no meeting" \
+        in result.stderr
+
+
+def test_kind_asked_by_name_must_be_possible(runner, tmp_path, write_record,
+                                             sample_data) -> None:
+    """Asking for a meeting confirmation of a record without a meeting is bad input."""
+    del sample_data["meeting"]
+    path = write_record(sample_data)
+    result = run(runner, "render", str(path), "-k", "meeting", "-o", str(tmp_path / "o"))
+    assert 2 == result.exit_code
+    assert (f"error: {path}: meeting: the record has no meeting (date, time, mode, place); "
+            "needed for the meeting confirmation\n") == result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_action_without_due_date_blocks_the_resolution(runner, tmp_path, write_record,
+                                                       sample_data) -> None:
+    """An agreed action needs a date: the resolution letter names the action."""
+    del sample_data["resolution"]["actions"][1]["due"]
+    result = run(runner, "render", str(write_record(sample_data)), "-k", "resolution",
+                 "-o", str(tmp_path))
+    assert 2 == result.exit_code
+    assert ("resolution.actions.2.due: the action 'Refund the installation charge' has no "
+            "due date") in result.stderr
+
+
+def test_bad_record_is_one_line_per_field(runner, tmp_path, write_record, sample_data) -> None:
+    """Bad dates and a missing name: exit 2, a line each naming file and field, no traceback."""
+    sample_data["received"] = "2026-13-45"
+    del sample_data["customer"]["name"]
+    path = write_record(sample_data)
+    result = run(runner, "render", str(path), "-o", str(tmp_path / "o"))
+    assert 2 == result.exit_code
+    assert [f"error: {path}: received: 2026-13-45 is not a date (YYYY-MM-DD)",
+            f"error: {path}: customer.name: required"] == result.stderr.splitlines()
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_one_bad_record_does_not_stop_the_others(runner, tmp_path, write_record,
+                                                 sample_data) -> None:
+    """Good records are written even when another on the command line is bad."""
+    good = write_record(sample_data, "good.yaml")
+    result = run(runner, "render", str(tmp_path / "missing.yaml"), str(good),
+                 "-o", str(tmp_path / "o"))
+    assert 2 == result.exit_code
+    assert f"error: {tmp_path / 'missing.yaml'}: no such file" in result.stderr
+    assert 3 == len(list((tmp_path / "o" / "CMP-2026-0142").iterdir()))
+
+
+def test_hostile_reference_stays_inside_the_output_folder(runner, tmp_path, write_record,
+                                                          sample_data) -> None:
+    """A reference full of ../ files its letters in one folder under the output folder."""
+    sample_data["reference"] = "../../../../tmp/../etc/evil"
+    out = tmp_path / "out"
+    result = run(runner, "render", str(write_record(sample_data)), "-o", str(out))
+    assert 0 == result.exit_code, result.stderr
+    assert ["tmp_etc_evil"] == [p.name for p in out.iterdir()]
+    assert not (tmp_path.parent / "etc").exists()
+
+
+def test_unknown_language_is_bad_usage(runner, tmp_path, write_record, sample_data) -> None:
+    """A language without a catalog is refused, never silently English."""
+    result = run(runner, "render", str(write_record(sample_data)), "-l", "fr",
+                 "-o", str(tmp_path))
+    assert 2 == result.exit_code
+    assert "--lang: no catalog for language 'fr'" in result.stderr
+    assert [] == list(tmp_path.glob("CMP*"))
+
+
+def test_layout_option_overrides_the_record(runner, tmp_path, write_record,
+                                            sample_data) -> None:
+    """--layout picks the semi-block templates even when the record says block."""
+    run(runner, "render", str(write_record(sample_data)), "--layout", "semi-block",
+        "-o", str(tmp_path), "-k", "resolution")
+    from docx import Document
+
+    doc = Document(str(tmp_path / "CMP-2026-0142" / "resolution.en.docx"))
+    assert doc.styles["Letter Closing"].paragraph_format.left_indent
+
+
+def test_sample_writes_a_record_that_renders(runner, tmp_path) -> None:
+    """`letterkit sample` writes files that `render` accepts as they are."""
+    result = run(runner, "sample", "-o", str(tmp_path))
+    assert 0 == result.exit_code
+    assert ["complaint.yaml", "complaints.csv"] == sorted(p.name for p in tmp_path.iterdir())
+    result = run(runner, "render", str(tmp_path / "complaint.yaml"), "-o", str(tmp_path / "l"))
+    assert 0 == result.exit_code
+    again = run(runner, "sample", "-o", str(tmp_path))
+    assert 1 == again.exit_code
+    assert "already exists" in again.stderr
+
+
+def test_languages_lists_english(runner) -> None:
+    """English, the source language, is always available."""
+    assert "en" in run(runner, "languages").stdout.split()
+
+
+def test_python_dash_m_runs_the_cli(tmp_path) -> None:
+    """`python -m letterkit` is the same command."""
+    result = subprocess.run([sys.executable, "-m", "letterkit", "--version"],
+                            capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert 0 == result.returncode, result.stderr
+    assert f"letterkit, version {__version__}" == result.stdout.strip()
+
+
+def test_console_script_runs_from_another_folder(tmp_path) -> None:
+    """The installed `letterkit` command finds its templates from any folder."""
+    exe = Path(sys.executable).parent / "letterkit"
+    result = subprocess.run([str(exe), "sample", "-o", "."], capture_output=True, text=True,
+                            cwd=tmp_path, check=False)
+    assert 0 == result.returncode, result.stderr
+    result = subprocess.run([str(exe), "render", "complaint.yaml"], capture_output=True,
+                            text=True, cwd=tmp_path, check=False)
+    assert 0 == result.returncode, result.stderr
+    assert 3 == len(list((tmp_path / "letters" / "CMP-2026-0142").glob("*.docx")))

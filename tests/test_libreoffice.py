@@ -1,0 +1,87 @@
+"""The letters as LibreOffice draws them: they open, convert to PDF, and the layouts show."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from readback import libreoffice, pdf_words, to_pdf
+
+from letterkit import KINDS, LAYOUTS, make_letter, validate_record
+
+pytestmark = pytest.mark.libreoffice
+
+MARGIN_PT = 72.0  # 2.54 cm
+CENTRE_PT = 72.0 + (21 - 2 * 2.54) / 2 / 2.54 * 72  # the middle of the text block
+INDENT_PT = 36.0  # 1.27 cm
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory, request):
+    """Every kind in every layout, from the sample, as PDF pages."""
+    libreoffice()
+    import yaml
+
+    from letterkit.resources import data_path
+
+    data = yaml.safe_load((data_path("samples") / "complaint.yaml").read_text("utf-8"))
+    record = validate_record(data)
+    folder = tmp_path_factory.mktemp("pdf")
+    docs = []
+    for kind in KINDS:
+        for layout in LAYOUTS:
+            letter = make_letter(record, kind, language="en", layout=layout,
+                                 today=dt.date(2026, 11, 23))
+            path = folder / f"{kind}-{layout}.docx"
+            path.write_bytes(letter.docx)
+            docs.append(path)
+    return {p.stem: p for p in to_pdf(docs, folder)}
+
+
+def first_x(words, text: str) -> float:
+    return next(x for word, x, _ in words if word == text)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_letter_converts_with_its_text(pdfs, kind, layout) -> None:
+    """LibreOffice draws each letter with the customer's name and no template tags."""
+    words = [w for w, _, _ in pdf_words(pdfs[f"{kind}-{layout}"])]
+    text = " ".join(words)
+    assert "Lakshmi Prasanna," in text
+    assert "CMP-2026-0142" in text
+    assert "{{" not in text and "{%" not in text
+
+
+def test_block_starts_every_line_at_the_margin(pdfs) -> None:
+    """Block: date, body, close and signature all at the left margin."""
+    words = pdf_words(pdfs["resolution-block"])
+    for word in ("23", "Thank", "Yours", "Ravi"):
+        assert MARGIN_PT == pytest.approx(first_x(words, word), abs=1.5), word
+
+
+def test_semi_block_puts_date_close_and_signature_at_the_centre(pdfs) -> None:
+    """Semi-block: date, close and signature from the centre; body first lines indented."""
+    words = pdf_words(pdfs["resolution-semi-block"])
+    for word in ("23", "Yours", "Ravi"):
+        assert CENTRE_PT == pytest.approx(first_x(words, word), abs=1.5), word
+    assert MARGIN_PT + INDENT_PT == pytest.approx(first_x(words, "Thank"), abs=1.5)
+    assert MARGIN_PT == pytest.approx(first_x(words, "Dear"), abs=1.5)
+
+
+def test_acknowledgement_fits_one_page(pdfs) -> None:
+    """The first reply is short: one page, in both layouts."""
+    for layout in LAYOUTS:
+        assert {1} == {page for _, _, page in pdf_words(pdfs[f"acknowledgement-{layout}"])}
+
+
+def test_long_letter_numbers_pages_from_two(pdfs) -> None:
+    """Page 2 carries its number and the reference; page 1 has the letterhead, no number."""
+    words = pdf_words(pdfs["resolution-block"])
+    pages = {page for _, _, page in words}
+    if pages == {1}:
+        pytest.skip("the resolution letter fits one page")
+    second = [w for w, _, page in words if page == 2]
+    assert "Page" in second and "2" in second and "CMP-2026-0142" in second
+    first = [w for w, _, page in words if page == 1]
+    assert "Page" not in first
