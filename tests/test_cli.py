@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from readback import docx_text
-
 from letterkit import __version__
 from letterkit.cli import main
+
+from readback import docx_text
 
 LETTERS = ["acknowledgement.en.docx", "meeting.en.docx", "resolution.en.docx"]
 

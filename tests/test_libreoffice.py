@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from readback import libreoffice, pdf_words, to_pdf
 
 from letterkit import KINDS, LAYOUTS, make_letter, validate_record
+
+from readback import libreoffice, pdf_words, to_pdf
 
 pytestmark = pytest.mark.libreoffice
 
