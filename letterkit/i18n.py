@@ -137,14 +137,17 @@ class Formats:
 
     def courtesy_title(self, value: str | None) -> str:
         """A courtesy title (Mr, Ms, Dr …) as the letter's language writes it."""
-        return self.translations.pgettext("title", value) if value else ""
+        return self._pgettext("title", value) if value else ""
+
+    def _pgettext(self, context: str, message: str) -> str:
+        return str(self.translations.pgettext(context, message))
 
     def addressee(self, person: Mapping[str, Any]) -> str:
         """How a letter names its reader: courtesy title and name, the language's way
         (Telugu adds the respectful గారు through the catalog)."""
         if person.get("title"):
-            return self.translations.pgettext("addressee", "%(title)s %(name)s") % {
+            return self._pgettext("addressee", "%(title)s %(name)s") % {
                 "title": self.courtesy_title(person["title"]),
                 "name": person["name"],
             }
-        return self.translations.pgettext("addressee", "%(name)s") % {"name": person["name"]}
+        return self._pgettext("addressee", "%(name)s") % {"name": person["name"]}

@@ -20,7 +20,8 @@ from typing import Any
 
 import jinja2
 from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup, escape
 
@@ -56,10 +57,10 @@ class _Undefined(jinja2.StrictUndefined):
         return f"{self._undefined_name!r} is not a field letterkit gives templates"
 
 
-def _escaped(fn: Callable[..., str]) -> Callable[..., Markup]:
+def _escaped(fn: Callable[..., Any]) -> Callable[..., Markup]:
     # Translations are text, not markup: a translator's "&" must come out as "&amp;"
     # or the document is no longer valid XML.
-    return lambda *args: escape(fn(*args))
+    return lambda *args: escape(str(fn(*args)))
 
 
 @functools.cache
@@ -190,7 +191,7 @@ class CompiledTemplate:
             self._docxtpl.docx_ids_index = 1000
             self._docxtpl.fix_docpr_ids(tree)
         if part.has_tables or part.has_drawings:
-            xml = etree.tostring(tree, encoding="unicode")
+            xml = str(etree.tostring(tree, encoding="unicode"))
         return (_XML_DECLARATION + xml).encode("utf-8")
 
 
