@@ -80,6 +80,25 @@ def translations(lang: str) -> NullTranslations:
     return Translations(buffer, domain=DOMAIN)
 
 
+def pmark(context: str, message: str) -> str:
+    """Mark wording kept in Python for extraction; it is translated where it is used."""
+    return message
+
+
+# Courtesy titles a record may give, and how a letter names its reader. Telugu writes
+# Mr as శ్రీ and Mrs or Ms as శ్రీమతి, and adds the respectful గారు after the name.
+COURTESY_TITLES = (
+    pmark("title", "Mr"),
+    pmark("title", "Mrs"),
+    pmark("title", "Ms"),
+    pmark("title", "Miss"),
+    pmark("title", "Dr"),
+    pmark("title", "Prof"),
+)
+ADDRESSEE_WITH_TITLE = pmark("addressee", "%(title)s %(name)s")
+ADDRESSEE = pmark("addressee", "%(name)s")
+
+
 @functools.cache
 def locale_for(lang: str) -> Locale:
     try:
@@ -146,8 +165,8 @@ class Formats:
         """How a letter names its reader: courtesy title and name, the language's way
         (Telugu adds the respectful గారు through the catalog)."""
         if person.get("title"):
-            return self._pgettext("addressee", "%(title)s %(name)s") % {
+            return self._pgettext("addressee", ADDRESSEE_WITH_TITLE) % {
                 "title": self.courtesy_title(person["title"]),
                 "name": person["name"],
             }
-        return self._pgettext("addressee", "%(name)s") % {"name": person["name"]}
+        return self._pgettext("addressee", ADDRESSEE) % {"name": person["name"]}

@@ -45,6 +45,8 @@ TEMPLATED_CONTENT_TYPES = frozenset(
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+# docxtpl's XML patching and post-processing need no document: one instance serves all.
+_PATCHER = DocxTemplate(io.BytesIO())
 
 
 class _Undefined(jinja2.StrictUndefined):
@@ -116,40 +118,20 @@ class CompiledTemplate:
 
     def __init__(self, source: bytes, *, name: str, env: jinja2.Environment) -> None:
         self.name = name
-        self._docxtpl = DocxTemplate(io.BytesIO(source))  # for its XML patching methods
-        try:
-            with zipfile.ZipFile(io.BytesIO(source)) as package:
-                self._entries = [(info, package.read(info)) for info in package.infolist()]
-        except zipfile.BadZipFile:
-            raise TemplateError.at("is not a Word document (.docx)", file=name) from None
-        blobs = {info.filename: data for info, data in self._entries}
-        if "[Content_Types].xml" not in blobs:
-            raise TemplateError.at("is not a Word document: no [Content_Types].xml", file=name)
-        self._parts = {
-            part_name: self._compile_part(part_name, blobs[part_name], env)
-            for part_name in _templated_parts(blobs["[Content_Types].xml"])
-            if part_name in blobs
-        }
+        self._parts = {part: self._compile(part, text, env)
+                       for part, text in template_sources(source, name=name)}
+        with zipfile.ZipFile(io.BytesIO(source)) as package:
+            self._entries = [(info, package.read(info)) for info in package.infolist()]
 
-    def _compile_part(self, part_name: str, blob: bytes, env: jinja2.Environment) -> _Part:
+    def _compile(self, part_name: str, source: str, env: jinja2.Environment) -> _Part:
+        lines = source.splitlines()
         try:
-            xml = etree.tostring(etree.fromstring(blob), encoding="unicode")
-        except etree.XMLSyntaxError as exc:
-            raise TemplateError.at(f"{part_name} is not valid XML: {exc}", file=self.name) from None
-        xml = self._docxtpl.patch_xml(xml)
-        # Word escapes what sits inside a tag as XML ("&amp;", "&quot;"); Jinja must see it
-        # as the admin typed it, so that `_("Terms & conditions")` is one message.
-        xml = _JINJA_TAG.sub(lambda m: html.unescape(m.group(0)), xml)
-        # One paragraph per line, so an error's line number leads to the paragraph.
-        xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
-        lines = xml.splitlines()
-        try:
-            template = env.from_string(xml)
+            template = env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 _problem(self.name, part_name, lines, exc.lineno, exc.message or str(exc))
             ) from None
-        return _Part(part_name, lines, template, "<w:tbl" in xml, "docPr" in xml)
+        return _Part(part_name, lines, template, "<w:tbl" in source, "docPr" in source)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The letter for one context, as the bytes of a .docx file."""
@@ -176,7 +158,7 @@ class CompiledTemplate:
         xml = (
             xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         )
-        xml = self._docxtpl.resolve_listing(xml)
+        xml = _PATCHER.resolve_listing(xml)
         try:
             tree = etree.fromstring(xml.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
@@ -186,13 +168,47 @@ class CompiledTemplate:
                 file=self.name,
             ) from None
         if part.has_tables:
-            tree = self._docxtpl.fix_tables(xml)
+            tree = _PATCHER.fix_tables(xml)
         if part.has_drawings:
-            self._docxtpl.docx_ids_index = 1000
-            self._docxtpl.fix_docpr_ids(tree)
+            _PATCHER.docx_ids_index = 1000
+            _PATCHER.fix_docpr_ids(tree)
         if part.has_tables or part.has_drawings:
             xml = str(etree.tostring(tree, encoding="unicode"))
         return (_XML_DECLARATION + xml).encode("utf-8")
+
+
+def part_source(blob: bytes, *, part_name: str, template: str) -> str:
+    """The Jinja source of one XML part of a .docx, one paragraph per line.
+
+    docxtpl's own patching repairs tags Word split across runs, turns smart quotes in tags
+    back into plain ones and resolves its paragraph and row tags; rendering and message
+    extraction both start from this, so they always agree on every message.
+    """
+    try:
+        xml = etree.tostring(etree.fromstring(blob), encoding="unicode")
+    except etree.XMLSyntaxError as exc:
+        raise TemplateError.at(f"{part_name} is not valid XML: {exc}", file=template) from None
+    xml = _PATCHER.patch_xml(xml)
+    # Word escapes what sits inside a tag as XML ("&amp;", "&quot;"); Jinja must see it
+    # as the admin typed it, so that `_("Terms & conditions")` is one message.
+    xml = _JINJA_TAG.sub(lambda m: html.unescape(m.group(0)), xml)
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+
+
+def template_sources(docx: bytes, *, name: str) -> list[tuple[str, str]]:
+    """(part name, Jinja source) for every part of a .docx that may hold tags."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as package:
+            names = set(package.namelist())
+            if "[Content_Types].xml" not in names:
+                raise TemplateError.at("is not a Word document: no [Content_Types].xml",
+                                       file=name)
+            parts = [p for p in _templated_parts(package.read("[Content_Types].xml"))
+                     if p in names]
+            return [(p, part_source(package.read(p), part_name=p, template=name))
+                    for p in parts]
+    except zipfile.BadZipFile:
+        raise TemplateError.at("is not a Word document (.docx)", file=name) from None
 
 
 def _templated_parts(content_types: bytes) -> list[str]:

@@ -157,7 +157,10 @@ def para(container, style: str, *pieces: str | None) -> Paragraph:
 
 
 def bold_run(p: Paragraph, text: str) -> None:
-    p.add_run(text).bold = True
+    """A bold run, bold in Telugu too: Word keeps complex-script bold separately (bCs)."""
+    run = p.add_run(text)
+    run.bold = True
+    _set_val(run._r.get_or_add_rPr(), "w:bCs", "1")
 
 
 def control(container, tag: str) -> None:
@@ -208,7 +211,10 @@ def column_widths(table, *widths: Cm) -> None:
 def cell_text(cell, text: str, *, bold: bool = False) -> None:
     p = cell.paragraphs[0]
     p.style = "Letter Table Text"
-    p.add_run(text).bold = bold
+    if bold:
+        bold_run(p, text)
+    else:
+        p.add_run(text)
 
 
 # --- the parts every letter shares ----------------------------------------------------

@@ -1,0 +1,185 @@
+"""Message catalogs: extracting wording from .docx templates, updating and checking catalogs.
+
+The extractor is registered with Babel (`babel.extractors` entry point `docx`), so
+`pybabel extract -F babel.cfg` works as well as `letterkit i18n extract`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import jinja2
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract, extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from jinja2.ext import babel_extract
+
+from letterkit.errors import TemplateError
+from letterkit.i18n import DOMAIN, SOURCE_LANGUAGE, catalog_path
+from letterkit.render import template_sources
+
+# Fixed wording kept in Python (courtesy titles, how a reader is named) is marked with
+# `pmark(context, message)`; Babel's default keywords cover the templates' gettext calls.
+PYTHON_KEYWORDS: Mapping[str, Any] = {"pmark": ((1, "c"), 2)}
+PYTHON_SOURCES = ("i18n.py",)
+_GETTEXT_CALL = re.compile(r"""\{\{\s*_\(\s*(['"])(.*?)\1.*?\}\}""", re.DOTALL)
+
+
+def extract_docx(
+    fileobj: IO[bytes],
+    keywords: Collection[str],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, str, str | tuple[str | None, ...], list[str]]]:
+    """Babel extractor for .docx templates: the wording of every part (body, headers,
+    footers) with a translator comment naming the template and the paragraph.
+
+    Line numbers count paragraphs through the whole document, headers and footers after
+    the body, so each message's location is distinct.
+    """
+    name = str(options.get("filename") or getattr(fileobj, "name", "template.docx"))
+    offset = 0
+    for part, source in template_sources(fileobj.read(), name=name):
+        lines = source.splitlines()
+        try:
+            found = list(babel_extract(io.BytesIO(source.encode("utf-8")), keywords,
+                                       comment_tags, {"silent": "false"}))
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError.at(f"{_part_label(part)}: {exc.message}", file=name) from None
+        for lineno, funcname, message, comments in found:
+            letter = re.sub(r"-(semi-)?block$", "", Path(name).stem)
+            where = f"{letter}, {_part_label(part)}: “{_paragraph(lines, lineno)}”"
+            yield offset + lineno, funcname, message, [*comments, where]
+        offset += len(lines)
+
+
+def _part_label(part: str) -> str:
+    for word in ("header", "footer", "footnotes", "endnotes"):
+        if word in part:
+            return word
+    return "document properties" if part.startswith("docProps") else "body"
+
+
+def _paragraph(lines: list[str], lineno: int) -> str:
+    """A paragraph as a translator should see it: its wording, other fields as `…`."""
+    if not 0 < lineno <= len(lines):
+        return ""
+    text = re.sub(r"<w:br/>", " / ", lines[lineno - 1])
+    text = re.sub(r"<[^>]+>", "", text)
+    text = _GETTEXT_CALL.sub(lambda m: m.group(2), text)
+    text = re.sub(r"\{\{.*?\}\}", "…", text, flags=re.DOTALL)
+    text = re.sub(r"\{%.*?%\}", "", text, flags=re.DOTALL)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def extract_messages(templates: list[Path], python_dir: Path | None = None) -> Catalog:
+    """The template catalog (.pot) for the given .docx templates and letterkit's own
+    Python wording."""
+    catalog = Catalog(project="letterkit", domain=DOMAIN, fuzzy=False,
+                      msgid_bugs_address="", copyright_holder="letterkit")
+    for path in sorted(templates):
+        with path.open("rb") as fh:
+            for lineno, message, comments, context in extract(
+                extract_docx, fh, comment_tags=("Translators:",), options={"filename": str(path)}
+            ):
+                catalog.add(message, None, [(path.name, lineno)],
+                            auto_comments=comments, context=context)
+    for message in catalog:
+        message.auto_comments = list(dict.fromkeys(message.auto_comments))
+    python_dir = python_dir or Path(__file__).parent
+    for name in PYTHON_SOURCES:
+        for lineno, message, comments, context in extract_from_file(
+            "python", python_dir / name, keywords=PYTHON_KEYWORDS, comment_tags=("Translators:",)
+        ):
+            catalog.add(message, None, [(f"letterkit/{name}", lineno)],
+                        auto_comments=comments, context=context)
+    return catalog
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=88, sort_output=False)
+
+
+def read_catalog(path: Path, locale: str) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale, domain=DOMAIN)
+
+
+def update_catalog(template: Catalog, path: Path, locale: str) -> Catalog:
+    """Merge a fresh template into a language's catalog: new messages appear untranslated
+    (or as fuzzy guesses), messages no longer used become obsolete."""
+    catalog = read_catalog(path, locale) if path.is_file() else Catalog(locale=locale,
+                                                                        domain=DOMAIN)
+    catalog.update(template)
+    return catalog
+
+
+@dataclass
+class CatalogReport:
+    """What is wrong with a language's catalog against the templates' wording."""
+
+    language: str
+    untranslated: list[str] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.untranslated or self.fuzzy or self.errors)
+
+    def lines(self) -> list[str]:
+        path = catalog_path(self.language)
+        return ([f"{path}: untranslated: {m!r}" for m in self.untranslated]
+                + [f"{path}: fuzzy (a guess, not used): {m!r}" for m in self.fuzzy]
+                + [f"{path}: {e}" for e in self.errors])
+
+
+def check_catalog(language: str, template: Catalog) -> CatalogReport:
+    """Every message of the template must be translated, not fuzzy, and keep its
+    placeholders (`%(name)s`) intact."""
+    report = CatalogReport(language)
+    if language == SOURCE_LANGUAGE:
+        return report
+    path = catalog_path(language)
+    if not path.is_file():
+        report.errors.append("no catalog")
+        return report
+    catalog = read_catalog(path, language)
+    for message in template:
+        if not message.id:
+            continue
+        found = catalog.get(message.id, context=message.context)
+        shown = message.id if isinstance(message.id, str) else message.id[0]
+        if found is None or not _translated(found.string):
+            report.untranslated.append(shown)
+        elif found.fuzzy:
+            report.fuzzy.append(shown)
+    for message, errors in catalog.check():
+        report.errors += [f"{message.id!r}: {error}" for error in errors]
+    return report
+
+
+def _translated(string: str | tuple[str, ...] | None) -> bool:
+    if isinstance(string, tuple):
+        return all(string)
+    return bool(string)
+
+
+def compile_catalog(language: str) -> Path:
+    """Write the language's .mo beside its .po, for gettext tools outside letterkit
+    (letterkit itself reads the .po)."""
+    path = catalog_path(language)
+    catalog = read_catalog(path, language)
+    mo = path.with_suffix(".mo")
+    with mo.open("wb") as fh:
+        write_mo(fh, catalog, use_fuzzy=False)
+    return mo
