@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, cast
 
 import jinja2
 from babel.messages.catalog import Catalog
@@ -32,11 +32,11 @@ _GETTEXT_CALL = re.compile(r"""\{\{\s*_\(\s*(['"])(.*?)\1.*?\}\}""", re.DOTALL)
 
 
 def extract_docx(
-    fileobj: IO[bytes],
-    keywords: Collection[str],
+    fileobj: Any,
+    keywords: Any,
     comment_tags: Collection[str],
     options: Mapping[str, Any],
-) -> Iterator[tuple[int, str, str | tuple[str | None, ...], list[str]]]:
+) -> Iterator[tuple[int, str, Any, list[str]]]:
     """Babel extractor for .docx templates: the wording of every part (body, headers,
     footers) with a translator comment naming the template and the paragraph.
 
@@ -48,8 +48,8 @@ def extract_docx(
     for part, source in template_sources(fileobj.read(), name=name):
         lines = source.splitlines()
         try:
-            found = list(babel_extract(io.BytesIO(source.encode("utf-8")), keywords,
-                                       comment_tags, {"silent": "false"}))
+            found = list(babel_extract(io.BytesIO(source.encode("utf-8")), list(keywords),
+                                       list(comment_tags), {"silent": "false"}))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError.at(f"{_part_label(part)}: {exc.message}", file=name) from None
         for lineno, funcname, message, comments in found:
@@ -86,13 +86,15 @@ def extract_messages(templates: list[Path], python_dir: Path | None = None) -> C
                       msgid_bugs_address="", copyright_holder="letterkit")
     for path in sorted(templates):
         with path.open("rb") as fh:
+            # Babel's hints describe what extract() yields, not what an extractor does.
             for lineno, message, comments, context in extract(
-                extract_docx, fh, comment_tags=("Translators:",), options={"filename": str(path)}
+                cast(Any, extract_docx), fh, comment_tags=("Translators:",),
+                options={"filename": str(path)},
             ):
                 catalog.add(message, None, [(path.name, lineno)],
                             auto_comments=comments, context=context)
-    for message in catalog:
-        message.auto_comments = list(dict.fromkeys(message.auto_comments))
+    for entry in catalog:
+        entry.auto_comments = list(dict.fromkeys(entry.auto_comments))
     python_dir = python_dir or Path(__file__).parent
     for name in PYTHON_SOURCES:
         for lineno, message, comments, context in extract_from_file(
@@ -168,8 +170,8 @@ def check_catalog(language: str, template: Catalog) -> CatalogReport:
     return report
 
 
-def _translated(string: str | tuple[str, ...] | None) -> bool:
-    if isinstance(string, tuple):
+def _translated(string: object) -> bool:
+    if isinstance(string, tuple | list):
         return all(string)
     return bool(string)
 

@@ -17,12 +17,27 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from letterkit import __version__
+from letterkit.catalogs import (
+    check_catalog,
+    compile_catalog,
+    extract_messages,
+    update_catalog,
+    write_catalog,
+)
 from letterkit.config import Config, load_config
-from letterkit.errors import LetterkitError, Problem
-from letterkit.i18n import available_languages, check_language
+from letterkit.errors import InputError, LetterkitError, Problem
+from letterkit.i18n import (
+    SOURCE_LANGUAGE,
+    available_languages,
+    catalog_path,
+    check_language,
+    locale_for,
+    locales_dir,
+)
 from letterkit.letters import KIND_NAMES, KINDS, LAYOUTS, load_record, make_letter, plan_kinds
 from letterkit.output import write_atomic
 from letterkit.resources import data_path
+from letterkit.templates import shipped_templates_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -154,7 +169,8 @@ def _render_one(
     for kind in todo:
         letter = make_letter(record, kind, language=lang,
                              layout=layout or record.layout or config.layout,
-                             today=today, templates=templates_dir)
+                             today=today, templates=templates_dir,
+                             native_digits=config.digits == "native")
         target = letter.path(out_dir)
         try:
             write_atomic(target, letter.docx, force=force)
@@ -210,3 +226,78 @@ def _shown(path: Path) -> str:
     except ValueError:
         return str(path)
 
+
+
+@main.group()
+def i18n() -> None:
+    """Catalogs of the letters' fixed wording (thin wrappers over Babel).
+
+    extract → messages.pot from the templates; update → each language's .po;
+    compile → check every catalog is complete and write .mo files.
+    """
+
+
+def _template_files(templates_dir: Path | None) -> list[Path]:
+    files = sorted(shipped_templates_dir().glob("*.docx"))
+    if templates_dir is not None:
+        if not templates_dir.is_dir():
+            raise InputError.at("templates folder not found", file=str(templates_dir))
+        files += sorted(p for p in templates_dir.rglob("*.docx") if not p.name.startswith("~$"))
+    return files
+
+
+_TEMPLATES_OPTION = click.option(
+    "--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
+    help="Also take the wording of the custom templates in this folder.")
+
+
+@i18n.command("extract")
+@_TEMPLATES_OPTION
+@click.option("-o", "--output", "pot", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the template catalog. Default: locales/messages.pot.")
+@handles_errors
+def i18n_extract(templates_dir: Path | None, pot: Path | None) -> None:
+    """Write messages.pot: every message in the templates, with where it stands."""
+    catalog = extract_messages(_template_files(templates_dir))
+    target = pot or locales_dir() / "messages.pot"
+    write_catalog(catalog, target)
+    click.echo(f"wrote {_shown(target)} ({sum(1 for m in catalog if m.id)} messages)")
+
+
+@i18n.command("update")
+@_TEMPLATES_OPTION
+@click.option("--add", "new_language", metavar="LANG",
+              help="Start a catalog for a new language (for example hi).")
+@handles_errors
+def i18n_update(templates_dir: Path | None, new_language: str | None) -> None:
+    """Bring each language's catalog up to date with the templates' wording."""
+    template = extract_messages(_template_files(templates_dir))
+    languages = [lang for lang in available_languages() if lang != SOURCE_LANGUAGE]
+    if new_language:
+        languages.append(new_language)
+    for lang in dict.fromkeys(languages):
+        path = catalog_path(lang)
+        catalog = update_catalog(template, path, str(locale_for(lang)))
+        write_catalog(catalog, path)
+        todo = sum(1 for m in catalog if m.id and (not m.string or m.fuzzy))
+        click.echo(f"updated {_shown(path)} ({todo} to translate)")
+
+
+@i18n.command("compile")
+@_TEMPLATES_OPTION
+@handles_errors
+def i18n_compile(templates_dir: Path | None) -> None:
+    """Check every catalog is complete (nothing untranslated or fuzzy, placeholders
+    intact) and write its .mo. Exit 1 when a catalog has gaps."""
+    template = extract_messages(_template_files(templates_dir))
+    status = 0
+    for lang in available_languages():
+        if lang == SOURCE_LANGUAGE:
+            continue
+        report_ = check_catalog(lang, template)
+        for line in report_.lines():
+            click.echo(f"error: {line}", err=True)
+        if not report_.ok:
+            status = 1
+        click.echo(f"wrote {_shown(compile_catalog(lang))}")
+    sys.exit(status)

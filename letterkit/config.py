@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,6 +35,8 @@ class Config(BaseModel):
     language: Language = "en"
     layout: Layout = "block"
     timezone: TimeZone = DEFAULT_TIMEZONE
+    # "native": dates, times and amounts in the letter language's own digits (౧౨౩).
+    digits: Literal["latin", "native"] = "latin"
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:

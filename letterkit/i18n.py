@@ -107,6 +107,18 @@ def locale_for(lang: str) -> Locale:
         return Locale.parse(lang)
 
 
+# The zero of each native numbering system CLDR names for our region's languages; the
+# other nine digits follow it in Unicode.
+_DIGIT_ZERO = {"telu": 0x0C66, "deva": 0x0966, "taml": 0x0BE6, "knda": 0x0CE6,
+               "mlym": 0x0D66, "beng": 0x09E6, "gujr": 0x0AE6, "guru": 0x0A66, "orya": 0x0B66}
+
+
+def native_digits_table(locale: Locale) -> dict[int, int]:
+    """A str.translate table from 0-9 to the locale's native digits (none: unchanged)."""
+    zero = _DIGIT_ZERO.get(locale.other_numbering_systems.get("native", ""))
+    return {} if zero is None else {ord("0") + i: zero + i for i in range(10)}
+
+
 @dataclass(frozen=True)
 class Formats:
     """Dates, times, money, durations and lists as the letter's locale writes them.
@@ -116,16 +128,23 @@ class Formats:
 
     locale: Locale
     translations: NullTranslations
+    native_digits: bool = False
 
     @classmethod
-    def for_language(cls, lang: str) -> Formats:
-        return cls(locale_for(lang), translations(lang))
+    def for_language(cls, lang: str, *, native_digits: bool = False) -> Formats:
+        return cls(locale_for(lang), translations(lang), native_digits)
+
+    def _digits(self, text: str) -> str:
+        """Latin digits as the locale's own (౧౨౩ for Telugu) when the config asks for them."""
+        if not self.native_digits:
+            return text
+        return text.translate(native_digits_table(self.locale))
 
     def date(self, value: dt.date, format: str = "long") -> str:
-        return format_date(value, format=format, locale=self.locale)
+        return self._digits(format_date(value, format=format, locale=self.locale))
 
     def time(self, value: dt.datetime | dt.time, format: str = "short") -> str:
-        return format_time(value, format=format, locale=self.locale)
+        return self._digits(format_time(value, format=format, locale=self.locale))
 
     def timezone(self, value: dt.datetime) -> str:
         # Given the zone itself, Babel names it ("India Time"); given a datetime, it
@@ -137,10 +156,10 @@ class Formats:
         return value.replace(" ", "\u00a0").replace("-", "\u2011")
 
     def money(self, amount: Decimal | float | int, currency: str = "INR") -> str:
-        return format_currency(amount, currency, locale=self.locale)
+        return self._digits(format_currency(amount, currency, locale=self.locale))
 
     def number(self, value: Decimal | float | int) -> str:
-        return format_decimal(value, locale=self.locale)
+        return self._digits(format_decimal(value, locale=self.locale))
 
     def duration(self, minutes: int) -> str:
         hours, rest = divmod(minutes, 60)
@@ -149,7 +168,7 @@ class Formats:
             parts.append(format_unit(hours, "duration-hour", length="long", locale=self.locale))
         if rest or not hours:
             parts.append(format_unit(rest, "duration-minute", length="long", locale=self.locale))
-        return format_list(parts, style="unit", locale=self.locale)
+        return self._digits(format_list(parts, style="unit", locale=self.locale))
 
     def join_and(self, items: Iterable[object]) -> str:
         return format_list([str(i) for i in items if i], locale=self.locale)

@@ -132,10 +132,14 @@ def make_letter(
     layout: str,
     today: dt.date,
     templates: Path | None = None,
+    native_digits: bool = False,
 ) -> Letter:
-    """Render one letter. The record must have what the kind needs (see `plan_kinds`)."""
+    """Render one letter. The record must have what the kind needs (see `plan_kinds`).
+
+    `native_digits` writes dates, times and amounts in the language's own digits.
+    """
     check_language(language, field="language")
     path = find_template(kind, layout, language, templates)
-    template = compile_template(path, language)
+    template = compile_template(path, language, native_digits=native_digits)
     context = letter_context(record, kind=kind, language=language, layout=layout, today=today)
     return Letter(record.reference, kind, language, layout, template.render(context))

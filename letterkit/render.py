@@ -66,10 +66,10 @@ def _escaped(fn: Callable[..., Any]) -> Callable[..., Markup]:
 
 
 @functools.cache
-def environment(language: str) -> SandboxedEnvironment:
+def environment(language: str, native_digits: bool = False) -> SandboxedEnvironment:
     """The Jinja environment for one language: sandboxed, autoescaping, strict, with the
     language's gettext and Babel formats as filters."""
-    formats = Formats.for_language(language)
+    formats = Formats.for_language(language, native_digits=native_digits)
     env = SandboxedEnvironment(
         autoescape=True,
         undefined=_Undefined,
@@ -247,15 +247,19 @@ def _part_label(part: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(path: str, mtime_ns: int, size: int, language: str) -> CompiledTemplate:
-    return CompiledTemplate(Path(path).read_bytes(), name=path, env=environment(language))
+def _compiled(
+    path: str, mtime_ns: int, size: int, language: str, native_digits: bool
+) -> CompiledTemplate:
+    return CompiledTemplate(Path(path).read_bytes(), name=path,
+                            env=environment(language, native_digits))
 
 
-def compile_template(path: Path, language: str) -> CompiledTemplate:
+def compile_template(path: Path, language: str, *, native_digits: bool = False
+                     ) -> CompiledTemplate:
     """The compiled template for a file and language, compiled once per process
     (and again if the file changes)."""
     try:
         stat = path.stat()
     except OSError as exc:
         raise TemplateError.at(f"cannot be read: {exc.strerror}", file=str(path)) from None
-    return _compiled(str(path), stat.st_mtime_ns, stat.st_size, language)
+    return _compiled(str(path), stat.st_mtime_ns, stat.st_size, language, native_digits)
