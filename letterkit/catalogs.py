@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import jinja2
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -161,7 +161,7 @@ def check_catalog(language: str, template: Catalog) -> CatalogReport:
             continue
         found = catalog.get(message.id, context=message.context)
         shown = message.id if isinstance(message.id, str) else message.id[0]
-        if found is None or not _translated(found.string):
+        if found is None or not is_translated(found):
             report.untranslated.append(shown)
         elif found.fuzzy:
             report.fuzzy.append(shown)
@@ -170,10 +170,12 @@ def check_catalog(language: str, template: Catalog) -> CatalogReport:
     return report
 
 
-def _translated(string: object) -> bool:
-    if isinstance(string, tuple | list):
-        return all(string)
-    return bool(string)
+def is_translated(message: Message) -> bool:
+    """A translation for every form (a plural message has several); fuzzy ones count as
+    translated here, and are reported apart."""
+    if isinstance(message.string, tuple | list):
+        return all(message.string)
+    return bool(message.string)
 
 
 def compile_catalog(language: str) -> Path:

@@ -21,6 +21,7 @@ from letterkit.catalogs import (
     check_catalog,
     compile_catalog,
     extract_messages,
+    is_translated,
     update_catalog,
     write_catalog,
 )
@@ -206,9 +207,7 @@ def sample(out_dir: Path, force: bool) -> None:
             continue
         click.echo(f"wrote {_shown(target)}")
     if status == 0:
-        first = next(iter(sorted(data_path("samples").glob("*.yaml"))), None)
-        if first is not None:
-            click.echo(f"next: letterkit render {_shown(out_dir / first.name)}", err=True)
+        click.echo(f"next: letterkit render {_shown(out_dir / 'complaint.yaml')}", err=True)
     sys.exit(status)
 
 
@@ -279,7 +278,7 @@ def i18n_update(templates_dir: Path | None, new_language: str | None) -> None:
         path = catalog_path(lang)
         catalog = update_catalog(template, path, str(locale_for(lang)))
         write_catalog(catalog, path)
-        todo = sum(1 for m in catalog if m.id and (not m.string or m.fuzzy))
+        todo = sum(1 for m in catalog if m.id and (not is_translated(m) or m.fuzzy))
         click.echo(f"updated {_shown(path)} ({todo} to translate)")
 
 

@@ -141,7 +141,8 @@ def test_sample_writes_a_record_that_renders(runner, tmp_path) -> None:
     """`letterkit sample` writes files that `render` accepts as they are."""
     result = run(runner, "sample", "-o", str(tmp_path))
     assert 0 == result.exit_code
-    assert ["complaint.yaml", "complaints.csv"] == sorted(p.name for p in tmp_path.iterdir())
+    assert ["complaint.te.yaml", "complaint.yaml", "complaints.csv"] == sorted(
+        p.name for p in tmp_path.iterdir())
     result = run(runner, "render", str(tmp_path / "complaint.yaml"), "-o", str(tmp_path / "l"))
     assert 0 == result.exit_code
     again = run(runner, "sample", "-o", str(tmp_path))

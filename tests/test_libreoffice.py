@@ -86,3 +86,44 @@ def test_long_letter_numbers_pages_from_two(pdfs) -> None:
     assert "Page" in second and "2" in second and "CMP-2026-0142" in second
     first = [w for w, _, page in words if page == 1]
     assert "Page" not in first
+
+
+@pytest.fixture(scope="module")
+def telugu_pdfs(tmp_path_factory):
+    """The Telugu sample's three letters as PDF."""
+    libreoffice()
+    from letterkit import load_record
+    from letterkit.resources import data_path
+
+    record = load_record(data_path("samples") / "complaint.te.yaml")
+    folder = tmp_path_factory.mktemp("pdf-te")
+    docs = []
+    for kind in KINDS:
+        path = folder / f"{kind}.te.docx"
+        path.write_bytes(make_letter(record, kind, language="te", layout="semi-block",
+                                     today=dt.date(2026, 11, 23)).docx)
+        docs.append(path)
+    return to_pdf(docs, folder)
+
+
+def test_telugu_survives_into_the_pdf_text(telugu_pdfs) -> None:
+    """Each Telugu letter's PDF holds the Telugu name, salutation and date as text."""
+    for pdf in telugu_pdfs:
+        words = [w for w, _, _ in pdf_words(pdf)]
+        text = " ".join(words)
+        assert "వెంకట సుబ్బారావు గారు, నమస్కారం." in text, pdf.name
+        assert "23 నవంబర్, 2026" in text
+        assert "విషయం:" in text
+
+
+def test_telugu_is_drawn_with_a_telugu_font(telugu_pdfs) -> None:
+    """LibreOffice shapes Telugu with a Telugu font (Noto Sans Telugu where Nirmala UI is
+    missing), embedded in the PDF."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    fonts = subprocess.run(["pdffonts", str(telugu_pdfs[0])], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Telugu" in fonts or "Nirmala" in fonts

@@ -19,10 +19,12 @@ def test_sample_csv_header_shows_every_column() -> None:
     assert csv_columns(Record) == header
 
 
-def test_sample_csv_row_is_the_sample_record() -> None:
-    """The CSV's row holds exactly the sample record, flattened."""
+def test_sample_csv_rows_are_the_sample_records() -> None:
+    """The CSV's rows hold exactly the English and the Telugu sample records, flattened."""
     with (SAMPLES / "complaints.csv").open(encoding="utf-8", newline="") as fh:
-        (row,) = list(csv.DictReader(fh))
-    record = load_record(SAMPLES / "complaint.yaml")
-    expected = {k: v for k, v in flatten(record.model_dump()).items() if v}
-    assert expected == {k: v for k, v in row.items() if v}
+        rows = list(csv.DictReader(fh))
+    assert 2 == len(rows)
+    for row, name in zip(rows, ("complaint.yaml", "complaint.te.yaml"), strict=True):
+        record = load_record(SAMPLES / name)
+        expected = {k: v for k, v in flatten(record.model_dump()).items() if v}
+        assert expected == {k: v for k, v in row.items() if v}

@@ -1,0 +1,191 @@
+"""Telugu and English: catalogs, extraction from .docx, locale formats, titles, plurals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from letterkit import KINDS, load_record, make_letter, validate_record
+from letterkit.catalogs import check_catalog, extract_messages
+from letterkit.cli import main
+from letterkit.i18n import Formats, available_languages
+from letterkit.resources import data_path
+from letterkit.templates import shipped_templates_dir
+
+from readback import docx_text
+
+TODAY = dt.date(2026, 11, 23)
+TELUGU_SAMPLE = data_path("samples") / "complaint.te.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def letter_text(record, kind: str, language: str, **kwargs) -> str:
+    return docx_text(make_letter(record, kind, language=language, layout="block",
+                                 today=TODAY, **kwargs).docx)
+
+
+@pytest.fixture(scope="module")
+def english_wording() -> list[str]:
+    """Every fixed English sentence and label of the shipped templates."""
+    catalog = extract_messages(sorted(shipped_templates_dir().glob("*.docx")))
+    wording = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        wording += [i for i in ids if i and "%(" not in i and len(i) > 3]
+    return wording
+
+
+def test_telugu_is_available() -> None:
+    """Telugu is a language letters can be written in."""
+    assert ["en", "te"] == available_languages()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_telugu_letter_is_telugu_throughout(kind, english_wording) -> None:
+    """The Telugu record's letters carry no English fixed wording, and Telugu dates."""
+    record = load_record(TELUGU_SAMPLE)
+    text = letter_text(record, kind, "te")
+    leftovers = [w for w in english_wording if w in text]
+    assert [] == leftovers
+    assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in text
+    assert "23 నవంబర్, 2026" in text
+    assert "విషయం: వాషింగ్ మెషిన్ రిపేర్ ఆలస్యం" in text
+    assert "ఇట్లు," in text
+
+
+def test_telugu_resolution_formats_dates_and_money() -> None:
+    """Action dates in Telugu and the amount in Indian grouping with the rupee sign."""
+    text = letter_text(load_record(TELUGU_SAMPLE), "resolution", "te")
+    assert "28 నవంబర్, 2026" in text
+    assert "1 డిసెంబర్, 2026" in text
+    assert "దీనితో పాటు మీకు ₹750.00 చెల్లిస్తాము." in text
+
+
+def test_telugu_meeting_formats_weekday_time_and_length() -> None:
+    """The meeting's full date has the Telugu weekday; its length is in Telugu."""
+    text = letter_text(load_record(TELUGU_SAMPLE), "meeting", "te")
+    assert "26, నవంబర్ 2026, గురువారం" in text
+    assert "11:00 AM" in text
+    assert "45 నిమిషాలు" in text
+    assert "స్థలం:" in text
+
+
+def test_english_record_in_telugu_keeps_the_staff_text(sample_data) -> None:
+    """Fixed wording follows the chosen language; the staff's free text stays as written."""
+    text = letter_text(validate_record(sample_data), "resolution", "te")
+    assert "శ్రీమతి Lakshmi Prasanna గారు, నమస్కారం." in text
+    assert "We will replace the refrigerator and install it free of charge." in text
+    assert "మేము చేయబోయేది" in text
+
+
+def test_telugu_record_in_english() -> None:
+    """A Telugu record rendered in English: English wording around the Telugu text."""
+    text = letter_text(load_record(TELUGU_SAMPLE), "acknowledgement", "en")
+    assert "Dear Mr వెంకట సుబ్బారావు," in text
+    assert "21 November 2026" in text
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [("Mr", "శ్రీ రవి గారు"), ("Mrs", "శ్రీమతి రవి గారు"), ("Ms", "శ్రీమతి రవి గారు"),
+     ("Dr", "డాక్టర్ రవి గారు"), (None, "రవి గారు"), ("Sri", "Sri రవి గారు")],
+)
+def test_telugu_names_the_reader_with_garu(title, shown) -> None:
+    """Titles the Telugu way, always with the respectful గారు; unknown titles kept."""
+    assert shown == Formats.for_language("te").addressee({"title": title, "name": "రవి"})
+
+
+@pytest.mark.parametrize(("count", "label"), [(1, "జతపరచినది:"), (2, "జతపరచినవి:")])
+def test_plural_forms(sample_data, count, label) -> None:
+    """The enclosure label agrees with the number of enclosures."""
+    sample_data["enclosures"] = ["ప్రతి"] * count
+    assert label in letter_text(validate_record(sample_data), "resolution", "te")
+
+
+def test_indian_grouping_and_lists() -> None:
+    """Babel's te_IN formats: lakh grouping, Telugu list conjunction, durations."""
+    te = Formats.for_language("te")
+    assert "₹1,25,000.00" == te.money(125000)
+    assert "A, B మరియు C" == te.join_and(["A", "B", "C"])
+    assert "27 నవంబర్, 2026" == te.date(dt.date(2026, 11, 27))
+
+
+def test_native_digits_option() -> None:
+    """With native digits, dates and amounts use Telugu digits; free text does not change."""
+    te = Formats.for_language("te", native_digits=True)
+    assert "౨౭ నవంబర్, ౨౦౨౬" == te.date(dt.date(2026, 11, 27))
+    assert "₹౧,౨౫,౦౦౦.౦౦" == te.money(125000)
+    text = letter_text(load_record(TELUGU_SAMPLE), "acknowledgement", "te", native_digits=True)
+    assert "౨౩ నవంబర్, ౨౦౨౬" in text
+    assert "CMP-2026-0143" in text
+
+
+def test_telugu_catalog_is_complete() -> None:
+    """Every message in the shipped templates is translated into Telugu, none fuzzy."""
+    report = check_catalog("te", extract_messages(sorted(shipped_templates_dir().glob("*.docx"))))
+    assert [] == report.lines()
+
+
+def _custom_template(tmp_path: Path, sentence: str) -> Path:
+    doc = Document(str(shipped_templates_dir() / "acknowledgement-block.docx"))
+    doc.add_paragraph(f"{{{{ _('{sentence}') }}}}")
+    folder = tmp_path / "custom"
+    folder.mkdir()
+    doc.save(str(folder / "acknowledgement-block.docx"))
+    return folder
+
+
+def test_untranslated_template_message_fails_the_check(tmp_path, runner) -> None:
+    """A template gaining a sentence the Telugu catalog lacks fails `i18n compile`."""
+    folder = _custom_template(tmp_path, "We have sent a technician today.")
+    result = runner.invoke(main, ["i18n", "compile", "--templates", str(folder)])
+    assert 1 == result.exit_code
+    assert "untranslated: 'We have sent a technician today.'" in result.stderr
+
+
+def test_extract_finds_every_message_with_its_paragraph(tmp_path, runner) -> None:
+    """`i18n extract` writes a .pot with each message and where it stands."""
+    pot = tmp_path / "messages.pot"
+    folder = _custom_template(tmp_path, "A new sentence from the admin.")
+    result = runner.invoke(main, ["i18n", "extract", "--templates", str(folder), "-o", str(pot)])
+    assert 0 == result.exit_code, result.output
+    text = pot.read_text(encoding="utf-8")
+    assert 'msgid "A new sentence from the admin."' in text
+    assert "#. acknowledgement, body: “A new sentence from the admin.”" in text
+    assert 'msgid "Dear %(name)s,"' in text
+    assert 'msgctxt "title"' in text
+    assert 'msgid_plural "Enclosures:"' in text
+
+
+def test_pybabel_reads_docx_through_the_entry_point(tmp_path) -> None:
+    """Plain `pybabel extract` reads .docx templates through letterkit's extractor."""
+    pot = tmp_path / "p.pot"
+    pybabel = Path(sys.executable).parent / "pybabel"
+    result = subprocess.run(
+        [str(pybabel), "extract", "-F", str(ROOT / "babel.cfg"), "-k", "pmark:1c,2",
+         "-o", str(pot), str(ROOT)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )
+    assert 0 == result.returncode, result.stderr
+    assert 'msgid "What we will do"' in pot.read_text(encoding="utf-8")
+
+
+def test_update_adds_a_new_language(tmp_path, runner, monkeypatch) -> None:
+    """`i18n update --add hi` starts a Hindi catalog with every message to translate."""
+    import shutil
+
+    import letterkit.i18n
+
+    locales = tmp_path / "locales"
+    shutil.copytree(data_path("locales"), locales)
+    monkeypatch.setattr(letterkit.i18n, "locales_dir", lambda: locales)
+    result = runner.invoke(main, ["i18n", "update", "--add", "hi"])
+    assert 0 == result.exit_code, result.output
+    assert (locales / "hi" / "LC_MESSAGES" / "messages.po").is_file()
+    assert "(0 to translate)" in result.stdout  # Telugu stays complete
+    assert "hi/LC_MESSAGES/messages.po (62 to translate)" in result.stdout
