@@ -95,6 +95,12 @@ COURTESY_TITLES = (
     pmark("title", "Dr"),
     pmark("title", "Prof"),
 )
+# What the customer sees a letter called: attachment names and email subjects.
+LETTER_TITLES = {
+    "acknowledgement": pmark("letter title", "Acknowledgement of your complaint"),
+    "meeting": pmark("letter title", "Confirmation of our meeting"),
+    "resolution": pmark("letter title", "Resolution of your complaint"),
+}
 ADDRESSEE_WITH_TITLE = pmark("addressee", "%(title)s %(name)s")
 ADDRESSEE = pmark("addressee", "%(name)s")
 
@@ -176,6 +182,10 @@ class Formats:
     def courtesy_title(self, value: str | None) -> str:
         """A courtesy title (Mr, Ms, Dr …) as the letter's language writes it."""
         return self._pgettext("title", value) if value else ""
+
+    def letter_title(self, kind: str) -> str:
+        """What the customer sees the letter called, in the letter's language."""
+        return self._pgettext("letter title", LETTER_TITLES[kind])
 
     def _pgettext(self, context: str, message: str) -> str:
         return str(self.translations.pgettext(context, message))

@@ -10,8 +10,8 @@ from typing import Any
 
 from letterkit.config import Config, apply_config
 from letterkit.errors import KindNotPossible, Problem
-from letterkit.i18n import check_language
-from letterkit.output import letter_path
+from letterkit.i18n import Formats, check_language
+from letterkit.output import letter_path, safe_folder_name
 from letterkit.record import Record, validate_record
 from letterkit.render import compile_template
 from letterkit.sources import load_data_file
@@ -40,6 +40,12 @@ class Letter:
 
     def filename(self, ext: str = "docx") -> str:
         return f"{self.kind}.{self.language}.{ext}"
+
+    def display_name(self, ext: str = "docx") -> str:
+        """The file name a customer sees (an email attachment), in the letter's language:
+        "Resolution of your complaint CMP-2026-0142.docx"."""
+        title = Formats.for_language(self.language).letter_title(self.kind)
+        return f"{title} {safe_folder_name(self.reference)}.{ext}"
 
     def path(self, out_dir: Path, ext: str = "docx") -> Path:
         """Where this letter is filed: `<out_dir>/<reference>/<kind>.<lang>.<ext>`."""

@@ -188,4 +188,15 @@ def test_update_adds_a_new_language(tmp_path, runner, monkeypatch) -> None:
     assert 0 == result.exit_code, result.output
     assert (locales / "hi" / "LC_MESSAGES" / "messages.po").is_file()
     assert "(0 to translate)" in result.stdout  # Telugu stays complete
-    assert "hi/LC_MESSAGES/messages.po (62 to translate)" in result.stdout
+    assert "hi/LC_MESSAGES/messages.po (65 to translate)" in result.stdout
+
+
+@pytest.mark.parametrize(("language", "name"), [
+    ("en", "Resolution of your complaint CMP-2026-0142.docx"),
+    ("te", "మీ ఫిర్యాదు పరిష్కారం CMP-2026-0142.docx"),
+])
+def test_letter_file_name_the_customer_sees(sample_data, language, name) -> None:
+    """The name a customer sees for a letter (an attachment) is in the letter's language."""
+    letter = make_letter(validate_record(sample_data), "resolution", language=language,
+                         layout="block", today=TODAY)
+    assert name == letter.display_name()
