@@ -38,3 +38,22 @@ def write_record(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def custom_template(tmp_path: Path) -> Callable[..., Path]:
+    """A custom templates folder holding a copy of one shipped template with one paragraph
+    added, as an admin would add it in Word; returns the folder."""
+    from docx import Document
+
+    from letterkit.templates import shipped_templates_dir
+
+    def make(paragraph: str, name: str = "resolution-block.docx") -> Path:
+        doc = Document(str(shipped_templates_dir() / name))
+        doc.add_paragraph(paragraph)
+        folder = tmp_path / "custom"
+        folder.mkdir(exist_ok=True)
+        doc.save(str(folder / name))
+        return folder
+
+    return make

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from docx import Document
 
 from letterkit import KINDS, load_record, make_letter, validate_record
 from letterkit.catalogs import check_catalog, extract_messages
@@ -131,27 +130,21 @@ def test_telugu_catalog_is_complete() -> None:
     assert [] == report.lines()
 
 
-def _custom_template(tmp_path: Path, sentence: str) -> Path:
-    doc = Document(str(shipped_templates_dir() / "acknowledgement-block.docx"))
-    doc.add_paragraph(f"{{{{ _('{sentence}') }}}}")
-    folder = tmp_path / "custom"
-    folder.mkdir()
-    doc.save(str(folder / "acknowledgement-block.docx"))
-    return folder
-
-
-def test_untranslated_template_message_fails_the_check(tmp_path, runner) -> None:
+def test_untranslated_template_message_fails_the_check(custom_template, runner) -> None:
     """A template gaining a sentence the Telugu catalog lacks fails `i18n compile`."""
-    folder = _custom_template(tmp_path, "We have sent a technician today.")
+    folder = custom_template("{{ _('We have sent a technician today.') }}",
+                             "acknowledgement-block.docx")
     result = runner.invoke(main, ["i18n", "compile", "--templates", str(folder)])
     assert 1 == result.exit_code
     assert "untranslated: 'We have sent a technician today.'" in result.stderr
 
 
-def test_extract_finds_every_message_with_its_paragraph(tmp_path, runner) -> None:
+def test_extract_finds_every_message_with_its_paragraph(tmp_path, custom_template,
+                                                        runner) -> None:
     """`i18n extract` writes a .pot with each message and where it stands."""
     pot = tmp_path / "messages.pot"
-    folder = _custom_template(tmp_path, "A new sentence from the admin.")
+    folder = custom_template("{{ _('A new sentence from the admin.') }}",
+                             "acknowledgement-block.docx")
     result = runner.invoke(main, ["i18n", "extract", "--templates", str(folder), "-o", str(pot)])
     assert 0 == result.exit_code, result.output
     text = pot.read_text(encoding="utf-8")

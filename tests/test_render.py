@@ -10,7 +10,6 @@ import pytest
 from docx import Document
 
 from letterkit import KINDS, LAYOUTS, TemplateError, make_letter, validate_record
-from letterkit.templates import shipped_templates_dir
 
 from readback import docx_parts, docx_text
 
@@ -166,19 +165,9 @@ def test_styles_carry_a_telugu_capable_font(sample_data) -> None:
     assert "<w:szCs " in styles_xml
 
 
-def _template_with(tmp_path, paragraph: str):
-    """A copy of a shipped template with one extra paragraph, as an admin would add."""
-    doc = Document(str(shipped_templates_dir() / "resolution-block.docx"))
-    doc.add_paragraph(paragraph)
-    folder = tmp_path / "custom"
-    folder.mkdir(exist_ok=True)
-    doc.save(str(folder / "resolution-block.docx"))
-    return folder
-
-
-def test_unknown_field_is_an_error_naming_it(tmp_path, sample_data) -> None:
+def test_unknown_field_is_an_error_naming_it(custom_template, sample_data) -> None:
     """A template naming a field the record lacks fails, quoting the paragraph."""
-    folder = _template_with(tmp_path, "Nickname: {{ customer.nickname }}")
+    folder = custom_template("Nickname: {{ customer.nickname }}")
     with pytest.raises(TemplateError) as caught:
         render(sample_data, templates=folder)
     message = str(caught.value)
@@ -186,28 +175,28 @@ def test_unknown_field_is_an_error_naming_it(tmp_path, sample_data) -> None:
     assert "“Nickname: {{ customer.nickname }}”" in message
 
 
-def test_template_syntax_error_names_the_paragraph(tmp_path, sample_data) -> None:
+def test_template_syntax_error_names_the_paragraph(custom_template, sample_data) -> None:
     """An unclosed `if` is reported with the template's file name."""
-    folder = _template_with(tmp_path, "{% if customer.title %}Hello")
+    folder = custom_template("{% if customer.title %}Hello")
     with pytest.raises(TemplateError, match=r"resolution-block\.docx: .*endif"):
         render(sample_data, templates=folder)
 
 
-def test_sandbox_refuses_python_internals(tmp_path, sample_data) -> None:
+def test_sandbox_refuses_python_internals(custom_template, sample_data) -> None:
     """A template reaching for Python internals is refused and runs nothing."""
-    folder = _template_with(tmp_path, "{{ customer.__class__.__mro__ }}")
+    folder = custom_template("{{ customer.__class__.__mro__ }}")
     with pytest.raises(TemplateError, match="refused: the template reaches for Python internals"):
         render(sample_data, templates=folder)
 
 
-def test_custom_template_folder_is_used_first(tmp_path, sample_data) -> None:
+def test_custom_template_folder_is_used_first(custom_template, sample_data) -> None:
     """A template in the custom folder replaces the shipped one."""
-    folder = _template_with(tmp_path, "Added by our admin for {{ customer.name }}.")
+    folder = custom_template("Added by our admin for {{ customer.name }}.")
     assert "Added by our admin for Lakshmi Prasanna." in docx_text(
         render(sample_data, templates=folder))
 
 
-def test_word_smart_quotes_in_tags_still_work(tmp_path, sample_data) -> None:
+def test_word_smart_quotes_in_tags_still_work(custom_template, sample_data) -> None:
     """Word's autocorrected quotes inside a tag are read as plain quotes."""
-    folder = _template_with(tmp_path, "{{ _(\u201cSubject:\u201d) }} X")
+    folder = custom_template("{{ _(\u201cSubject:\u201d) }} X")
     assert "Subject: X" in docx_text(render(sample_data, templates=folder))
