@@ -7,6 +7,7 @@ compiled once; a render is then Jinja plus docxtpl's post-processing, and a new 
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 import io
@@ -139,7 +140,10 @@ class CompiledTemplate:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
             for info, data in self._entries:
-                package.writestr(info, rendered.get(info.filename, data), zipfile.ZIP_DEFLATED)
+                # writestr fills in sizes and offsets on the ZipInfo it is given: hand it a
+                # copy, so renders share nothing and keep the template's timestamps.
+                package.writestr(copy.copy(info), rendered.get(info.filename, data),
+                                 zipfile.ZIP_DEFLATED)
         return out.getvalue()
 
     def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:

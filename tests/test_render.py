@@ -200,3 +200,8 @@ def test_word_smart_quotes_in_tags_still_work(custom_template, sample_data) -> N
     """Word's autocorrected quotes inside a tag are read as plain quotes."""
     folder = custom_template("{{ _(\u201cSubject:\u201d) }} X")
     assert "Subject: X" in docx_text(render(sample_data, templates=folder))
+
+
+def test_same_record_gives_the_same_bytes(sample_data) -> None:
+    """Rendering is deterministic: the same record and date give identical files."""
+    assert render(sample_data) == render(sample_data)
