@@ -173,3 +173,25 @@ def test_console_script_runs_from_another_folder(tmp_path) -> None:
                             text=True, cwd=tmp_path, check=False)
     assert 0 == result.returncode, result.stderr
     assert 3 == len(list((tmp_path / "letters" / "CMP-2026-0142").glob("*.docx")))
+
+
+def test_language_order_option_record_config(runner, tmp_path, write_record,
+                                             sample_data) -> None:
+    """--lang beats the record's language, which beats the config's default."""
+    config = tmp_path / "config.yaml"
+    config.write_text("language: te\n", encoding="utf-8")
+    del sample_data["language"]
+    record = str(write_record(sample_data))
+    base = ["--config", str(config), "render", record, "-k", "acknowledgement"]
+    run(runner, *base, "-o", str(tmp_path / "a"))
+    assert ["acknowledgement.te.docx"] == [
+        p.name for p in (tmp_path / "a" / "CMP-2026-0142").iterdir()]
+    sample_data["language"] = "en"
+    record = str(write_record(sample_data))
+    run(runner, "--config", str(config), "render", record, "-k", "acknowledgement",
+        "-o", str(tmp_path / "b"))
+    assert (tmp_path / "b" / "CMP-2026-0142" / "acknowledgement.en.docx").is_file()
+    run(runner, "--config", str(config), "render", record, "-k", "acknowledgement",
+        "-l", "te", "-o", str(tmp_path / "c"))
+    letter = tmp_path / "c" / "CMP-2026-0142" / "acknowledgement.te.docx"
+    assert "శ్రీమతి Lakshmi Prasanna గారు, నమస్కారం." in docx_text(letter)
