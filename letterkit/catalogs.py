@@ -27,7 +27,7 @@ from letterkit.render import template_sources
 # Fixed wording kept in Python (courtesy titles, how a reader is named) is marked with
 # `pmark(context, message)`; Babel's default keywords cover the templates' gettext calls.
 PYTHON_KEYWORDS: Mapping[str, Any] = {"pmark": ((1, "c"), 2)}
-PYTHON_SOURCES = ("i18n.py",)
+PYTHON_SOURCES = ("i18n.py", "mail.py", "invitation.py")
 _GETTEXT_CALL = re.compile(r"""\{\{\s*_\(\s*(['"])(.*?)\1.*?\}\}""", re.DOTALL)
 
 

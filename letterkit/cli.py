@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from letterkit import __version__
+from letterkit.bundle import letter_files
 from letterkit.catalogs import (
     check_catalog,
     compile_catalog,
@@ -35,7 +36,7 @@ from letterkit.i18n import (
     locale_for,
     locales_dir,
 )
-from letterkit.letters import KIND_NAMES, KINDS, LAYOUTS, load_record, make_letter, plan_kinds
+from letterkit.letters import KINDS, LAYOUTS, Letter, load_record, make_letter, plan_kinds
 from letterkit.output import write_atomic
 from letterkit.resources import data_path
 from letterkit.templates import shipped_templates_dir
@@ -167,20 +168,30 @@ def _render_one(
     todo, skipped = plan_kinds(record, kinds)
     report(skipped, label="note", file=str(path))
     status = 0
+    now = dt.datetime.now(dt.UTC)
     for kind in todo:
         letter = make_letter(record, kind, language=lang,
                              layout=layout or record.layout or config.layout,
                              today=today, templates=templates_dir,
                              native_digits=config.digits == "native")
-        target = letter.path(out_dir)
-        try:
-            write_atomic(target, letter.docx, force=force)
-        except LetterkitError as error:
-            report(error.problems)
-            status = max(status, error.exit_code)
-            continue
-        click.echo(f"wrote {_shown(target)} ({KIND_NAMES[kind]})")
+        files, notes = letter_files(letter, record, now=now, reply_to=config.reply_to,
+                                    existing=functools.partial(_existing, letter, out_dir))
+        report(notes, label="note", file=str(path))
+        for file in files:
+            target = letter.path(out_dir, file.ext)
+            try:
+                write_atomic(target, file.data, force=force)
+            except LetterkitError as error:
+                report(error.problems)
+                status = max(status, error.exit_code)
+                continue
+            click.echo(f"wrote {_shown(target)} ({file.what})")
     return status
+
+
+def _existing(letter: Letter, out_dir: Path, ext: str) -> bytes | None:
+    path = letter.path(out_dir, ext)
+    return path.read_bytes() if path.is_file() else None
 
 
 @main.command()

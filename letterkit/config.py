@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from letterkit.errors import InputError
 from letterkit.record import (
     DEFAULT_TIMEZONE,
+    Email,
     Handler,
     Language,
     Layout,
@@ -37,6 +38,8 @@ class Config(BaseModel):
     timezone: TimeZone = DEFAULT_TIMEZONE
     # "native": dates, times and amounts in the letter language's own digits (౧౨౩).
     digits: Literal["latin", "native"] = "latin"
+    # Where customers' replies should go, if not to the sender (a team mailbox, say).
+    reply_to: Email = None
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:

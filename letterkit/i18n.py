@@ -181,21 +181,24 @@ class Formats:
 
     def courtesy_title(self, value: str | None) -> str:
         """A courtesy title (Mr, Ms, Dr …) as the letter's language writes it."""
-        return self._pgettext("title", value) if value else ""
+        return self.pgettext("title", value) if value else ""
 
     def letter_title(self, kind: str) -> str:
         """What the customer sees the letter called, in the letter's language."""
-        return self._pgettext("letter title", LETTER_TITLES[kind])
+        return self.pgettext("letter title", LETTER_TITLES[kind])
 
-    def _pgettext(self, context: str, message: str) -> str:
+    def gettext(self, message: str) -> str:
+        return str(self.translations.gettext(message))
+
+    def pgettext(self, context: str, message: str) -> str:
         return str(self.translations.pgettext(context, message))
 
     def addressee(self, person: Mapping[str, Any]) -> str:
         """How a letter names its reader: courtesy title and name, the language's way
         (Telugu adds the respectful గారు through the catalog)."""
         if person.get("title"):
-            return self._pgettext("addressee", ADDRESSEE_WITH_TITLE) % {
+            return self.pgettext("addressee", ADDRESSEE_WITH_TITLE) % {
                 "title": self.courtesy_title(person["title"]),
                 "name": person["name"],
             }
-        return self._pgettext("addressee", ADDRESSEE) % {"name": person["name"]}
+        return self.pgettext("addressee", ADDRESSEE) % {"name": person["name"]}

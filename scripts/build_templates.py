@@ -13,6 +13,7 @@ Run: python scripts/build_templates.py  (writes templates/<kind>-<layout>.docx)
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -321,8 +322,8 @@ def acknowledgement(doc) -> None:
          "{{ _('I would like to talk with you by video call on %(date)s at %(time)s, "
          "using this link: %(link)s.', date=meeting.start|date('full'), "
          "time=meeting.start|time, link=meeting.where) }}"
-         "{% endif %} {{ _('If that time does not suit you, please reply to this letter and "
-         "I will gladly arrange another.') }}"
+         "{% endif %} {{ _('If that time does not suit you, please reply and I will gladly "
+         "arrange another.') }}"
          "{% else %}{{ _('I will telephone you shortly to agree a time to talk, by phone or "
          "in person, whichever you prefer.') }}{% endif %}")
     para(doc, "Letter Text",
@@ -467,6 +468,8 @@ def build(kind: str, layout: str) -> Document:
     props.comments = f"letterkit template: {TITLES[kind]} ({layout} layout)"
     props.last_modified_by = "letterkit"
     props.revision = 1
+    # Fixed dates keep a rebuild byte-for-byte the same when nothing else changed.
+    props.created = props.modified = dt.datetime(2026, 11, 1)
     return doc
 
 

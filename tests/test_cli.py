@@ -11,21 +11,22 @@ from letterkit.cli import main
 
 from readback import docx_text
 
-LETTERS = ["acknowledgement.en.docx", "meeting.en.docx", "resolution.en.docx"]
-
 
 def run(runner, *args: str):
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def test_render_writes_the_three_letters(runner, tmp_path, write_record, sample_data) -> None:
-    """The sample record gives three .docx letters under its reference."""
+    """The sample record gives three .docx letters under its reference, each letter's
+    email, and the meeting invitation."""
     out = tmp_path / "letters"
     result = run(runner, "render", str(write_record(sample_data)), "-o", str(out),
                  "--date", "2026-11-23")
     assert 0 == result.exit_code, result.output
     folder = out / "CMP-2026-0142"
-    assert LETTERS == sorted(p.name for p in folder.iterdir())
+    assert ["acknowledgement.en.docx", "acknowledgement.en.eml", "meeting.en.docx",
+            "meeting.en.eml", "meeting.en.ics", "resolution.en.docx",
+            "resolution.en.eml"] == sorted(p.name for p in folder.iterdir())
     assert "23 November 2026" in docx_text(folder / "resolution.en.docx")
     assert "wrote " in result.stdout and "" == result.stderr
 
@@ -40,7 +41,7 @@ def test_existing_letters_are_kept_without_force(runner, tmp_path, write_record,
     result = run(runner, "render", record, "-o", out, "--date", "2026-12-01")
     assert 1 == result.exit_code
     assert before == letter.read_bytes()
-    assert 3 == result.stderr.count("already exists; use --force to replace it")
+    assert 7 == result.stderr.count("already exists; use --force to replace it")
     result = run(runner, "render", record, "-o", out, "--date", "2026-12-01", "--force")
     assert 0 == result.exit_code
     assert "1 December 2026" in docx_text(letter)
@@ -53,7 +54,7 @@ def test_kind_all_skips_what_the_record_cannot_have(runner, tmp_path, write_reco
     result = run(runner, "render", str(write_record(sample_data)), "-o", str(tmp_path))
     assert 0 == result.exit_code
     assert ["acknowledgement.en.docx", "resolution.en.docx"] == sorted(
-        p.name for p in (tmp_path / "CMP-2026-0142").iterdir())
+        p.name for p in (tmp_path / "CMP-2026-0142").glob("*.docx"))
     assert "note: " in result.stderr
     assert "meeting: skipped the meeting confirmation: the record has no meeting" \
         in result.stderr
@@ -103,7 +104,7 @@ def test_one_bad_record_does_not_stop_the_others(runner, tmp_path, write_record,
                  "-o", str(tmp_path / "o"))
     assert 2 == result.exit_code
     assert f"error: {tmp_path / 'missing.yaml'}: no such file" in result.stderr
-    assert 3 == len(list((tmp_path / "o" / "CMP-2026-0142").iterdir()))
+    assert 3 == len(list((tmp_path / "o" / "CMP-2026-0142").glob("*.docx")))
 
 
 def test_hostile_reference_stays_inside_the_output_folder(runner, tmp_path, write_record,
@@ -185,7 +186,7 @@ def test_language_order_option_record_config(runner, tmp_path, write_record,
     base = ["--config", str(config), "render", record, "-k", "acknowledgement"]
     run(runner, *base, "-o", str(tmp_path / "a"))
     assert ["acknowledgement.te.docx"] == [
-        p.name for p in (tmp_path / "a" / "CMP-2026-0142").iterdir()]
+        p.name for p in (tmp_path / "a" / "CMP-2026-0142").glob("*.docx")]
     sample_data["language"] = "en"
     record = str(write_record(sample_data))
     run(runner, "--config", str(config), "render", record, "-k", "acknowledgement",

@@ -1,0 +1,103 @@
+"""The meeting invitation: an iCalendar REQUEST that calendar clients add as an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from letterkit.i18n import Formats, pmark
+from letterkit.output import safe_folder_name
+from letterkit.record import Record
+
+SUMMARY = {
+    "phone": pmark("invitation", "Phone call about your complaint (reference %(reference)s)"),
+    "in-person": pmark("invitation", "Meeting about your complaint (reference %(reference)s)"),
+    "video": pmark("invitation", "Video call about your complaint (reference %(reference)s)"),
+}
+# The invitation's description repeats the agenda of the meeting confirmation.
+AGENDA = ("We will talk about:", "what happened, in your own words",
+          "what we have found so far", "how we will put things right, and by when")
+
+
+def invitation_uid(record: Record, domain: str) -> str:
+    """The same for every invitation to this complaint's meeting, so a re-sent invitation
+    updates the event in the customer's calendar instead of adding another."""
+    return f"{safe_folder_name(record.reference)}.meeting@{domain}"
+
+
+def build_invitation(
+    record: Record,
+    *,
+    language: str,
+    now: dt.datetime,
+    organizer_email: str,
+    previous: bytes | None = None,
+) -> bytes:
+    """The meeting as an iCalendar file with METHOD:REQUEST.
+
+    `previous` is the invitation made before for this meeting, if any: when the time or
+    place has changed since, SEQUENCE rises by one so calendars take the update.
+    """
+    meeting = record.meeting
+    assert meeting is not None
+    formats = Formats.for_language(language)
+    start = meeting.local_start()
+    end = start + dt.timedelta(minutes=meeting.minutes)
+    domain = organizer_email.partition("@")[2]
+    where = meeting.where or record.customer.phone or ""
+
+    event = Event()
+    event.add("uid", invitation_uid(record, domain))
+    event.add("dtstamp", now.astimezone(dt.UTC))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", formats.pgettext("invitation", SUMMARY[meeting.mode])
+              % {"reference": record.reference})
+    description = [record.complaint.subject, "",
+                   formats.gettext(AGENDA[0]), *(f"- {formats.gettext(a)}" for a in AGENDA[1:])]
+    event.add("description", "\n".join(description))
+    if meeting.mode == "phone":
+        event.add("location", f"{formats.gettext('Number:')} {where}")
+    else:
+        event.add("location", where)
+        if meeting.mode == "video" and where.startswith(("http://", "https://")):
+            event.add("url", where)
+    organizer = vCalAddress(f"mailto:{organizer_email}")
+    organizer.params["cn"] = vText(record.handler.name)
+    event.add("organizer", organizer)
+    people = [(formats.addressee(record.customer.model_dump()), record.customer.email),
+              *((p.name, p.email) for p in meeting.attendees)]
+    for name, email in people:
+        if email:
+            attendee = vCalAddress(f"mailto:{email}")
+            attendee.params.update(cn=vText(name), role="REQ-PARTICIPANT",
+                                   partstat="NEEDS-ACTION", rsvp="TRUE")
+            event.add("attendee", attendee, encode=False)
+    event.add("status", "CONFIRMED")
+    event.add("sequence", _sequence(event, previous))
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//letterkit//complaint letters//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "REQUEST")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def _sequence(event: Event, previous: bytes | None) -> int:
+    if previous is None:
+        return 0
+    try:
+        old = next(iter(Calendar.from_ical(previous).walk("VEVENT")))
+    except (ValueError, StopIteration):
+        return 0
+    sequence = int(old.get("sequence", 0))
+    changed = any(
+        str(old.get(key).to_ical() if old.get(key) is not None else "")
+        != str(event.get(key).to_ical() if event.get(key) is not None else "")
+        for key in ("dtstart", "dtend", "location")
+    )
+    return sequence + 1 if changed else sequence
