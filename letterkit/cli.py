@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -39,6 +40,7 @@ from letterkit.i18n import (
 from letterkit.letters import KINDS, LAYOUTS, Letter, load_record, make_letter, plan_kinds
 from letterkit.output import write_atomic
 from letterkit.resources import data_path
+from letterkit.sending import SmtpSettings, already_sent, read_outgoing, send_all, sent_log
 from letterkit.templates import shipped_templates_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -220,6 +222,90 @@ def sample(out_dir: Path, force: bool) -> None:
     if status == 0:
         click.echo(f"next: letterkit render {_shown(out_dir / 'complaint.yaml')}", err=True)
     sys.exit(status)
+
+
+@main.command()
+@click.argument("messages", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--host", help="Mail server. Default: the config's smtp.host, else localhost.")
+@click.option("--port", type=int, help="Default: 25, 587 with --starttls, 465 with --ssl.")
+@click.option("--starttls", "security", flag_value="starttls", help="Upgrade to TLS.")
+@click.option("--ssl", "security", flag_value="ssl", help="Connect with TLS from the start.")
+@click.option("--user", help="Log in as this user; the password comes from "
+              "$LETTERKIT_SMTP_PASSWORD or a prompt.")
+@click.option("--rate", "per_minute", type=click.FloatRange(min=0, min_open=True),
+              metavar="N", help="Send at most N messages a minute.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@click.pass_obj
+@handles_errors
+def send(
+    state: _State,
+    messages: tuple[Path, ...],
+    host: str | None,
+    port: int | None,
+    security: str | None,
+    user: str | None,
+    per_minute: float | None,
+    dry_run: bool,
+) -> None:
+    """Send MESSAGES (.eml files, or folders of them) over one SMTP connection.
+
+    Each folder keeps a sent.csv log: a message already in it is not sent again, so
+    running the same command twice sends nothing twice. Settings come from the flags,
+    then $LETTERKIT_SMTP_HOST/_PORT/_SECURITY/_USER, then the config's smtp section.
+    """
+    paths = _eml_files(messages)
+    outgoing = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            outgoing.append(read_outgoing(path))
+        except LetterkitError as error:
+            problems += error.problems
+    if problems:  # nothing is sent unless every file can be
+        raise InputError(problems)
+    smtp = state.config.smtp
+    settings = SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.user).with_env(os.environ)
+    settings = dataclasses.replace(
+        settings, host=host or settings.host, port=port or settings.port,
+        security=security or settings.security,  # type: ignore[arg-type]
+        user=user or settings.user)
+    if dry_run:
+        for item in outgoing:
+            when = already_sent(sent_log(item.path)).get(item.message_id)
+            state_ = f"already sent {when}" if when else "would send"
+            click.echo(f"{state_}: {_shown(item.path)} to {', '.join(item.recipients)}: "
+                       f"{item.subject}")
+        return
+    if settings.user and not settings.password:
+        if not sys.stdin.isatty():
+            raise InputError.at("no password: set LETTERKIT_SMTP_PASSWORD",
+                                field="--user")
+        settings = dataclasses.replace(
+            settings, password=click.prompt(f"Password for {settings.user}", hide_input=True))
+    result = send_all(outgoing, settings, per_minute=per_minute,
+                      on_sent=lambda item, refused: click.echo(
+                          f"sent {_shown(item.path)} to {', '.join(item.recipients)}"))
+    for path, when in result.already_sent:
+        click.echo(f"already sent {_shown(path)} on {when}; not sent again")
+    report(result.refused + result.failed)
+    click.echo(f"{len(result.sent)} sent, {len(result.already_sent)} already sent, "
+               f"{len(result.failed)} failed, {len(result.refused)} recipients refused",
+               err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+def _eml_files(arguments: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for argument in arguments:
+        if argument.is_dir():
+            files += sorted(argument.rglob("*.eml"))
+        elif argument.is_file():
+            files.append(argument)
+        else:
+            raise InputError.at("no such file or folder", file=str(argument))
+    if not files:
+        raise InputError.at("no .eml files found", file=" ".join(map(str, arguments)))
+    return files
 
 
 @main.command()

@@ -28,6 +28,18 @@ from letterkit.record import (
 from letterkit.sources import load_data_file
 
 
+class SmtpConfig(BaseModel):
+    """The mail server for `letterkit send`. The password is never stored here: it comes
+    from $LETTERKIT_SMTP_PASSWORD or a prompt."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "localhost"
+    port: int | None = None
+    security: Literal["none", "starttls", "ssl"] = "none"
+    user: str | None = None
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,6 +52,7 @@ class Config(BaseModel):
     digits: Literal["latin", "native"] = "latin"
     # Where customers' replies should go, if not to the sender (a team mailbox, say).
     reply_to: Email = None
+    smtp: SmtpConfig = SmtpConfig()
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:

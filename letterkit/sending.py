@@ -1,0 +1,229 @@
+"""Sending .eml files over SMTP: one connection, a rate limit, and a log so that nothing is
+sent twice and nothing sent is forgotten."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email
+import email.policy
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Literal
+
+from letterkit.errors import InputError, LetterkitError, Problem
+
+Security = Literal["none", "starttls", "ssl"]
+LOG_NAME = "sent.csv"
+LOG_COLUMNS = ("sent_at", "message_id", "file", "recipients", "refused")
+_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send. The password never comes from a flag or the config file."""
+
+    host: str = "localhost"
+    port: int | None = None
+    security: Security = "none"
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or _DEFAULT_PORTS[self.security]
+
+    def with_env(self, env: Mapping[str, str]) -> SmtpSettings:
+        """Settings overridden by LETTERKIT_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD."""
+        values = {
+            "host": env.get("LETTERKIT_SMTP_HOST") or self.host,
+            "port": int(env["LETTERKIT_SMTP_PORT"]) if env.get("LETTERKIT_SMTP_PORT")
+            else self.port,
+            "security": env.get("LETTERKIT_SMTP_SECURITY") or self.security,
+            "user": env.get("LETTERKIT_SMTP_USER") or self.user,
+            "password": env.get("LETTERKIT_SMTP_PASSWORD") or self.password,
+        }
+        if values["security"] not in _DEFAULT_PORTS:
+            raise InputError.at(f"{values['security']} is not one of: none, starttls, ssl",
+                                field="LETTERKIT_SMTP_SECURITY")
+        return SmtpSettings(**values, timeout=self.timeout)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One .eml file read and checked, ready to send."""
+
+    path: Path
+    raw: bytes
+    message_id: str
+    sender: str
+    recipients: list[str]
+    subject: str
+
+
+@dataclass
+class SendReport:
+    sent: list[Path] = field(default_factory=list)
+    already_sent: list[tuple[Path, str]] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.refused or self.failed)
+
+
+def read_outgoing(path: Path) -> Outgoing:
+    """Read an .eml and check it can be sent: From, To and a Message-ID."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(f"cannot be read: {exc.strerror}", file=str(path)) from None
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    problems = [Problem(f"no {name} header; not an email letterkit can send", file=str(path))
+                for name in ("From", "To", "Message-ID") if not message.get(name)]
+    if problems:
+        raise InputError(problems)
+    senders = [addr for _, addr in getaddresses([str(message["From"])]) if addr]
+    recipients = [addr for _, addr in getaddresses(
+        [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]) if addr]
+    if not senders or not recipients:
+        raise InputError.at("no usable sender or recipient address", file=str(path))
+    return Outgoing(path, raw, str(message["Message-ID"]).strip(), senders[0],
+                    list(dict.fromkeys(recipients)), str(message.get("Subject", "")))
+
+
+def sent_log(path: Path) -> Path:
+    """The log of what was sent from a folder: `sent.csv` beside the messages."""
+    return path.parent / LOG_NAME
+
+
+def already_sent(log: Path) -> dict[str, str]:
+    """Message-IDs in a sent log, with when they were sent."""
+    if not log.is_file():
+        return {}
+    with log.open(encoding="utf-8", newline="") as fh:
+        return {row["message_id"]: row["sent_at"] for row in csv.DictReader(fh)
+                if row.get("message_id") and row.get("sent_at")}
+
+
+def _append_log(log: Path, outgoing: Outgoing, refused: Iterable[str], when: dt.datetime) -> None:
+    new = not log.exists()
+    with log.open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        if new:
+            writer.writerow(LOG_COLUMNS)
+        writer.writerow([when.isoformat(timespec="seconds"), outgoing.message_id,
+                         outgoing.path.name, " ".join(outgoing.recipients), " ".join(refused)])
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """An open, authenticated SMTP connection, or a LetterkitError saying what failed."""
+    where = f"{settings.host}:{settings.effective_port}"
+    try:
+        smtp: smtplib.SMTP
+        if settings.security == "ssl":
+            smtp = smtplib.SMTP_SSL(settings.host, settings.effective_port,
+                                    timeout=settings.timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.effective_port, timeout=settings.timeout)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise LetterkitError.at(f"cannot connect to the mail server {where}: {exc}") from None
+    try:
+        if settings.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.user:
+            smtp.login(settings.user, settings.password or "")
+    except smtplib.SMTPAuthenticationError as exc:
+        smtp.close()
+        raise LetterkitError.at(f"{where} refused the login for {settings.user}: "
+                                f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
+    except (OSError, smtplib.SMTPException) as exc:
+        smtp.close()
+        raise LetterkitError.at(f"the mail server {where} failed: {exc}") from None
+    return smtp
+
+
+def send_all(
+    messages: list[Outgoing],
+    settings: SmtpSettings,
+    *,
+    per_minute: float | None = None,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    on_sent: Callable[[Outgoing, list[str]], None] = lambda outgoing, refused: None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], object] = time.sleep,
+) -> SendReport:
+    """Send every message not already in its folder's sent log, over one connection.
+
+    Each message is logged the moment the server accepts it, so an interruption leaves a
+    log that tells exactly what went out; what did not can be sent by running again.
+    """
+    report = SendReport()
+    todo = []
+    for outgoing in messages:
+        sent_at = already_sent(sent_log(outgoing.path)).get(outgoing.message_id)
+        if sent_at:
+            report.already_sent.append((outgoing.path, sent_at))
+        else:
+            todo.append(outgoing)
+    if not todo:
+        return report
+    smtp = connect(settings)
+    interval = 60.0 / per_minute if per_minute else 0.0
+    last: float | None = None
+    try:
+        for outgoing in todo:
+            if last is not None and interval:
+                wait = last + interval - clock()
+                if wait > 0:
+                    sleep(wait)
+            last = clock()
+            try:
+                refused = smtp.sendmail(outgoing.sender, outgoing.recipients, outgoing.raw)
+            except smtplib.SMTPRecipientsRefused as exc:
+                report.refused += _refusals(outgoing, exc.recipients)
+                continue
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                report.failed.append(Problem(
+                    f"not sent: the server said {_reply(exc.smtp_code, exc.smtp_error)}",
+                    file=str(outgoing.path)))
+                continue
+            except (OSError, smtplib.SMTPException) as exc:
+                report.failed.append(Problem(
+                    f"not sent: the connection failed ({exc}); run again to send the rest",
+                    file=str(outgoing.path)))
+                break
+            _append_log(sent_log(outgoing.path), outgoing, refused, now())
+            report.sent.append(outgoing.path)
+            report.refused += _refusals(outgoing, refused)
+            on_sent(outgoing, list(refused))
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+    return report
+
+
+def _refusals(outgoing: Outgoing, refused: Mapping[str, tuple[int, bytes]]) -> list[Problem]:
+    return [Problem(f"the server refused {address}: {_reply(code, text)}",
+                    file=str(outgoing.path))
+            for address, (code, text) in refused.items()]
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {message}".strip()

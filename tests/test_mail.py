@@ -1,0 +1,220 @@
+"""The emails and the invitation, parsed back as a mail or calendar client would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from letterkit import load_record, make_letter, validate_record
+from letterkit.bundle import letter_files
+from letterkit.resources import data_path
+
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+TELUGU = data_path("samples") / "complaint.te.yaml"
+
+
+def files(record, kind: str, language: str = "en", **kwargs) -> dict[str, bytes]:
+    letter = make_letter(record, kind, language=language, layout="block", today=NOW.date())
+    made, _ = letter_files(letter, record, now=NOW, **kwargs)
+    return {f.ext: f.data for f in made}
+
+
+def parse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def headers_of(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[0]
+
+
+def rfc2047(raw: bytes, name: str) -> str:
+    """A header decoded as RFC 2047 says, as mail clients do. (Python 3.11's own address
+    parser keeps the folding space between two encoded words of a display name, which
+    splits a Telugu word; its RFC decoder, used here, does not.)"""
+    from email.header import decode_header, make_header
+
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    return str(make_header(decode_header(str(message[name]))))
+
+
+def body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")  # the wire's CRLF, as text
+
+
+@pytest.mark.parametrize("kind", ["acknowledgement", "meeting", "resolution"])
+def test_english_emails_greet_the_customer(sample_data, kind) -> None:
+    """Each email is addressed to the customer by name, from the handler, with the
+    reference in the subject, and readable as text and HTML."""
+    raw = files(validate_record(sample_data), kind)["eml"]
+    message = parse(raw)
+    assert "Ms Lakshmi Prasanna <lakshmi@example.com>" == str(message["To"])
+    assert "Ravi Teja <ravi.teja@deccanhome.example>" == str(message["From"])
+    assert "(reference CMP-2026-0142)" in str(message["Subject"])
+    assert str(message["Message-ID"]).endswith("@deccanhome.example>")
+    assert "Dear Ms Lakshmi Prasanna," in body(message, "plain")
+    assert "Dear Ms Lakshmi Prasanna," in body(message, "html")
+    assert headers_of(raw).isascii()
+
+
+def test_acknowledgement_email_is_the_letter(sample_data) -> None:
+    """The acknowledgement's body is the letter: apology, summary and the proposed call."""
+    message = parse(files(validate_record(sample_data), "acknowledgement")["eml"])
+    text = body(message, "plain")
+    assert "I apologise sincerely" in text
+    assert "Our reference: CMP-2026-0142\nYour reference: ORD-88213" in text
+    assert "call you on Wednesday, 25 November 2026 at 3:30" in text
+    assert "<strong>Ravi Teja</strong>" in body(message, "html")
+    assert [] == list(message.iter_attachments())
+    assert message["Cc"] is None
+
+
+def test_bodies_travel_safely_encoded(sample_data) -> None:
+    """Text parts are quoted-printable or base64: no 8-bit data for SMTP to mangle."""
+    message = parse(files(load_record(TELUGU), "meeting", "te")["eml"])
+    for part in message.walk():
+        if not part.is_multipart():
+            assert part["Content-Transfer-Encoding"] in ("quoted-printable", "base64")
+
+
+def test_telugu_emails(sample_data) -> None:
+    """Telugu subject and names are RFC 2047-encoded and decode back; the body greets the
+    customer the Telugu way."""
+    record = load_record(TELUGU)
+    raw = files(record, "resolution", "te")["eml"]
+    assert headers_of(raw).isascii()
+    message = parse(raw)
+    assert "మీ ఫిర్యాదు పరిష్కారం: వాషింగ్ మెషిన్ రిపేర్ ఆలస్యం (సూచిక CMP-2026-0143)" == str(
+        message["Subject"])
+    assert "శ్రీ వెంకట సుబ్బారావు గారు <subbarao@example.com>" == rfc2047(raw, "To")
+    assert "సురేష్ కుమార్ <suresh.kumar@deccanhome.example>" == rfc2047(raw, "Cc")
+    assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in body(message, "plain")
+    assert "te-IN" == message.get_body(("plain",))["Content-Language"]
+
+
+def test_resolution_email_attaches_the_letter_and_copies_the_people_involved(
+        sample_data) -> None:
+    """The resolution goes to the customer, copied to the people involved, with the letter."""
+    message = parse(files(validate_record(sample_data), "resolution")["eml"])
+    assert "Suresh Kumar <suresh.kumar@deccanhome.example>" == str(message["Cc"])
+    (attachment,) = list(message.iter_attachments())
+    assert ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            == attachment.get_content_type())
+    assert "Resolution of your complaint CMP-2026-0142.docx" == attachment.get_filename()
+    assert attachment.get_content().startswith(b"PK")
+
+
+def test_telugu_attachment_name_has_an_ascii_fallback() -> None:
+    """The attachment's Telugu name decodes back; its content type carries an ASCII name."""
+    message = parse(files(load_record(TELUGU), "resolution", "te")["eml"])
+    (attachment,) = list(message.iter_attachments())
+    assert "మీ ఫిర్యాదు పరిష్కారం CMP-2026-0143.docx" == attachment.get_filename()
+    assert "Resolution of your complaint CMP-2026-0143.docx" == attachment.get_param("name")
+
+
+def test_html_escapes_every_record_value(sample_data) -> None:
+    """Markup in a record is shown as text in the HTML body, never run."""
+    sample_data["customer"]["name"] = "<script>alert('x')</script> & Co"
+    sample_data["complaint"]["summary"] = "<img src=x onerror=alert(1)>"
+    for kind in ("acknowledgement", "meeting", "resolution"):
+        html = body(parse(files(validate_record(sample_data), kind)["eml"]), "html")
+        assert "<script>" not in html and "<img" not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_meeting_email_carries_the_invitation(sample_data) -> None:
+    """The meeting email has a text/calendar REQUEST among its alternatives, and the letter."""
+    message = parse(files(validate_record(sample_data), "meeting")["eml"])
+    calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert 1 == len(calendars)
+    assert "REQUEST" == calendars[0].get_param("method")
+    event = next(iter(Calendar.from_ical(calendars[0].get_content()).walk("VEVENT")))
+    assert "CMP-2026-0142.meeting@deccanhome.example" == str(event["uid"])
+    assert ["Confirmation of our meeting CMP-2026-0142.docx"] == [
+        a.get_filename() for a in message.iter_attachments()]
+
+
+def test_reply_to_from_config(sample_data) -> None:
+    """A configured reply address is set on every email."""
+    raw = files(validate_record(sample_data), "acknowledgement",
+                reply_to="care@deccanhome.example")["eml"]
+    assert "care@deccanhome.example" == str(parse(raw)["Reply-To"])
+
+
+def test_message_id_is_stable_for_the_same_letter(sample_data) -> None:
+    """Made again from the same record, a message keeps its Message-ID; changed, it does not."""
+    record = validate_record(sample_data)
+    first = parse(files(record, "acknowledgement")["eml"])["Message-ID"]
+    again = parse(files(record, "acknowledgement")["eml"])["Message-ID"]
+    assert first == again
+    sample_data["complaint"]["summary"] = "Something else happened."
+    changed = parse(files(validate_record(sample_data), "acknowledgement")["eml"])["Message-ID"]
+    assert first != changed
+
+
+def test_no_customer_email_means_no_email(sample_data) -> None:
+    """Without the customer's address the letter is made, the email is not, and says why."""
+    del sample_data["customer"]["email"]
+    record = validate_record(sample_data)
+    letter = make_letter(record, "acknowledgement", language="en", layout="block",
+                         today=NOW.date())
+    made, problems = letter_files(letter, record, now=NOW)
+    assert ["docx"] == [f.ext for f in made]
+    assert "customer.email" == problems[0].field
+
+
+def event_of(ics: bytes):
+    calendar = Calendar.from_ical(ics)
+    assert "REQUEST" == str(calendar["method"])
+    return calendar, next(iter(calendar.walk("VEVENT")))
+
+
+def test_invitation_time_zone_duration_organiser_attendee(sample_data) -> None:
+    """The invitation parses with the right local time, zone, length and people."""
+    calendar, event = event_of(files(validate_record(sample_data), "meeting")["ics"])
+    start = event.decoded("dtstart")
+    assert dt.datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Kolkata")) == start
+    assert "Asia/Kolkata" == str(start.tzinfo)
+    assert dt.timedelta(minutes=30) == event.decoded("dtend") - start
+    assert ["Asia/Kolkata"] == [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")]
+    assert "mailto:ravi.teja@deccanhome.example" == str(event["organizer"])
+    assert "Ravi Teja" == event["organizer"].params["cn"]
+    assert "mailto:lakshmi@example.com" == str(event["attendee"])
+    assert "Number: +91 40 5555 0101" == str(event["location"])
+    assert "Phone call about your complaint (reference CMP-2026-0142)" == str(event["summary"])
+    assert 0 == event["sequence"]
+    assert dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC) == event.decoded("dtstamp")
+
+
+def test_telugu_invitation() -> None:
+    """A Telugu invitation: summary and description in Telugu, the place as given."""
+    _, event = event_of(files(load_record(TELUGU), "meeting", "te")["ics"])
+    assert "మీ ఫిర్యాదు గురించి సమావేశం (సూచిక CMP-2026-0143)" == str(event["summary"])
+    assert "మనం మాట్లాడుకునే విషయాలు:" in str(event["description"])
+    assert "మా సేవా కేంద్రం, బందర్ రోడ్, విజయవాడ" == str(event["location"])
+    assert dt.timedelta(minutes=45) == event.decoded("dtend") - event.decoded("dtstart")
+
+
+def test_rescheduled_meeting_updates_the_same_event(sample_data) -> None:
+    """Same UID; SEQUENCE rises when the time changes, and stays when nothing did."""
+    record = validate_record(sample_data)
+    first = files(record, "meeting")["ics"]
+    same = files(record, "meeting", existing=lambda ext: first)["ics"]
+    assert 0 == event_of(same)[1]["sequence"]
+    sample_data["meeting"]["at"] = "2026-11-26T10:00"
+    moved = files(validate_record(sample_data), "meeting", existing=lambda ext: first)["ics"]
+    _, event = event_of(moved)
+    assert 1 == event["sequence"]
+    assert event_of(first)[1]["uid"] == event["uid"]
+    moved_again = files(validate_record(sample_data), "meeting",
+                        existing=lambda ext: moved)["ics"]
+    assert 1 == event_of(moved_again)[1]["sequence"]
