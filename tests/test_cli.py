@@ -196,3 +196,31 @@ def test_language_order_option_record_config(runner, tmp_path, write_record,
         "-l", "te", "-o", str(tmp_path / "c"))
     letter = tmp_path / "c" / "CMP-2026-0142" / "acknowledgement.te.docx"
     assert "శ్రీమతి Lakshmi Prasanna గారు, నమస్కారం." in docx_text(letter)
+
+
+def test_rescheduled_meeting_raises_the_invitation_sequence(runner, tmp_path, write_record,
+                                                            sample_data) -> None:
+    """Rendering again with --force after the meeting moved updates the same event."""
+    from icalendar import Calendar
+
+    out = tmp_path / "o"
+    ics = out / "CMP-2026-0142" / "meeting.en.ics"
+    run(runner, "render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out))
+    sample_data["meeting"]["at"] = "2026-11-27T11:00"
+    run(runner, "render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out),
+        "--force")
+    event = next(iter(Calendar.from_ical(ics.read_bytes()).walk("VEVENT")))
+    assert 1 == event["sequence"]
+    assert "20261127T110000" == event["dtstart"].to_ical().decode()
+
+
+def test_record_without_customer_email_still_gets_letters(runner, tmp_path, write_record,
+                                                          sample_data) -> None:
+    """No customer email: the letters are written, the emails are not, and a note says why."""
+    del sample_data["customer"]["email"]
+    result = run(runner, "render", str(write_record(sample_data)), "-o", str(tmp_path))
+    assert 0 == result.exit_code
+    folder = tmp_path / "CMP-2026-0142"
+    assert [] == list(folder.glob("*.eml"))
+    assert 3 == len(list(folder.glob("*.docx")))
+    assert "customer.email: no email address for the customer" in result.stderr
