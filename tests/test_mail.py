@@ -218,3 +218,14 @@ def test_rescheduled_meeting_updates_the_same_event(sample_data) -> None:
     moved_again = files(validate_record(sample_data), "meeting",
                         existing=lambda ext: moved)["ics"]
     assert 1 == event_of(moved_again)[1]["sequence"]
+
+
+@pytest.mark.parametrize("kind", ["acknowledgement", "meeting", "resolution"])
+def test_telugu_emails_greet_the_customer(kind) -> None:
+    """Each Telugu email has 7-bit clean headers and greets the customer the Telugu way."""
+    raw = files(load_record(TELUGU), kind, "te")["eml"]
+    assert headers_of(raw).isascii()
+    message = parse(raw)
+    assert "(సూచిక CMP-2026-0143)" in str(message["Subject"])
+    for subtype in ("plain", "html"):
+        assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in body(message, subtype)
