@@ -4,13 +4,19 @@ calendar invitation (.ics)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 
-from letterkit.errors import Problem
+from letterkit.config import Config
+from letterkit.errors import OutputExists, Problem
+from letterkit.i18n import check_language
 from letterkit.invitation import build_invitation
-from letterkit.letters import KIND_NAMES, Letter
+from letterkit.letters import KIND_NAMES, Letter, make_letter, plan_kinds
 from letterkit.mail import build_email, email_problems, sender
+from letterkit.output import write_atomic
 from letterkit.record import Record
 
 
@@ -50,3 +56,90 @@ def letter_files(
                               reply_to=reply_to)
         files.append(OutputFile("eml", message.as_bytes(), f"{KIND_NAMES[letter.kind]} email"))
     return files, problems
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    kind: str
+    language: str
+    path: Path
+    sha256: str
+    what: str
+
+
+@dataclass
+class RecordOutcome:
+    """What writing one record's letters did: files written, files skipped because they
+    were there already (resume), notes, and problems that stopped a letter."""
+
+    written: list[WrittenFile] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def letters(self) -> int:
+        return sum(1 for f in self.written if f.path.suffix == ".docx")
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How `render` and `batch` write a record's letters (the same way for both)."""
+
+    kinds: tuple[str, ...]
+    out_dir: Path
+    today: dt.date
+    now: dt.datetime
+    config: Config = Config()
+    language: str | None = None
+    layout: str | None = None
+    templates: Path | None = None
+    force: bool = False
+    resume: bool = False
+    emails: bool = True
+    durable: bool = True
+
+
+def write_letters(record: Record, options: WriteOptions) -> RecordOutcome:
+    """Make and write every letter (and email, and invitation) the options ask of a record.
+
+    A kind the record cannot have is a note under `all` and an error when named; a letter
+    already written is an error, kept as it is, unless `force` replaces it or `resume`
+    skips it.
+    """
+    config = options.config
+    language = (options.language or record.language or config.language).lower()
+    check_language(language, field="--lang" if options.language else "language")
+    outcome = RecordOutcome()
+    todo, outcome.notes = plan_kinds(record, options.kinds)
+    for kind in todo:
+        letter = make_letter(record, kind, language=language,
+                             layout=options.layout or record.layout or config.layout,
+                             today=options.today, templates=options.templates,
+                             native_digits=config.digits == "native")
+        if options.emails:
+            files, notes = letter_files(letter, record, now=options.now,
+                                        reply_to=config.reply_to,
+                                        existing=partial(_existing, letter, options.out_dir))
+            outcome.notes += notes
+        else:
+            files = [OutputFile("docx", letter.docx, KIND_NAMES[kind])]
+        for file in files:
+            target = letter.path(options.out_dir, file.ext)
+            if options.resume and target.exists():
+                outcome.skipped.append(target)
+                continue
+            try:
+                write_atomic(target, file.data, force=options.force, durable=options.durable)
+            except OutputExists as error:
+                outcome.problems += error.problems
+                continue
+            outcome.written.append(WrittenFile(kind, language, target,
+                                               hashlib.sha256(file.data).hexdigest(),
+                                               file.what))
+    return outcome
+
+
+def _existing(letter: Letter, out_dir: Path, ext: str) -> bytes | None:
+    path = letter.path(out_dir, ext)
+    return path.read_bytes() if path.is_file() else None

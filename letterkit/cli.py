@@ -18,7 +18,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from letterkit import __version__
-from letterkit.bundle import letter_files
+from letterkit.bundle import WriteOptions, write_letters
 from letterkit.catalogs import (
     check_catalog,
     compile_catalog,
@@ -37,7 +37,7 @@ from letterkit.i18n import (
     locale_for,
     locales_dir,
 )
-from letterkit.letters import KINDS, LAYOUTS, Letter, load_record, make_letter, plan_kinds
+from letterkit.letters import KINDS, LAYOUTS, load_record
 from letterkit.output import write_atomic
 from letterkit.resources import data_path
 from letterkit.sending import SmtpSettings, already_sent, read_outgoing, send_all, sent_log
@@ -120,6 +120,8 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The date the letters carry (YYYY-MM-DD). Default: today.")
 @click.option("--force", is_flag=True, help="Replace letters that already exist.")
+@click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
+              help="Write the .docx letters only: no .eml or .ics.")
 @click.pass_obj
 @handles_errors
 def render(
@@ -132,6 +134,7 @@ def render(
     templates_dir: Path | None,
     letter_date: dt.datetime | None,
     force: bool,
+    emails: bool,
 ) -> None:
     """Make the letters for one or more RECORDS (YAML or JSON files).
 
@@ -140,60 +143,29 @@ def render(
     """
     if language is not None:
         check_language(language.lower(), field="--lang")
-    today = letter_date.date() if letter_date else dt.date.today()
+    options = WriteOptions(
+        kinds=kinds, out_dir=out_dir,
+        today=letter_date.date() if letter_date else dt.date.today(),
+        now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
+        templates=templates_dir, force=force, emails=emails)
     status = 0
     for path in records:
         try:
-            status = max(status, _render_one(state.config, path, kinds, language, layout,
-                                             out_dir, templates_dir, today, force))
+            status = max(status, _render_one(path, state.config, options))
         except LetterkitError as error:
             report(error.problems, file=str(path))
             status = max(status, error.exit_code)
     sys.exit(status)
 
 
-def _render_one(
-    config: Config,
-    path: Path,
-    kinds: Iterable[str],
-    language: str | None,
-    layout: str | None,
-    out_dir: Path,
-    templates_dir: Path | None,
-    today: dt.date,
-    force: bool,
-) -> int:
+def _render_one(path: Path, config: Config, options: WriteOptions) -> int:
     record = load_record(path, config)
-    lang = (language or record.language or config.language).lower()
-    if language is None:
-        check_language(lang, field="language")
-    todo, skipped = plan_kinds(record, kinds)
-    report(skipped, label="note", file=str(path))
-    status = 0
-    now = dt.datetime.now(dt.UTC)
-    for kind in todo:
-        letter = make_letter(record, kind, language=lang,
-                             layout=layout or record.layout or config.layout,
-                             today=today, templates=templates_dir,
-                             native_digits=config.digits == "native")
-        files, notes = letter_files(letter, record, now=now, reply_to=config.reply_to,
-                                    existing=functools.partial(_existing, letter, out_dir))
-        report(notes, label="note", file=str(path))
-        for file in files:
-            target = letter.path(out_dir, file.ext)
-            try:
-                write_atomic(target, file.data, force=force)
-            except LetterkitError as error:
-                report(error.problems)
-                status = max(status, error.exit_code)
-                continue
-            click.echo(f"wrote {_shown(target)} ({file.what})")
-    return status
-
-
-def _existing(letter: Letter, out_dir: Path, ext: str) -> bytes | None:
-    path = letter.path(out_dir, ext)
-    return path.read_bytes() if path.is_file() else None
+    outcome = write_letters(record, options)
+    report(outcome.notes, label="note", file=str(path))
+    for file in outcome.written:
+        click.echo(f"wrote {_shown(file.path)} ({file.what})")
+    report(outcome.problems)
+    return 1 if outcome.problems else 0
 
 
 @main.command()

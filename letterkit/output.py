@@ -43,12 +43,14 @@ def letter_path(out_dir: Path, reference: str, filename: str) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
+def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool = True) -> None:
     """Write a file whole or not at all, through a temporary file in the same folder.
 
     Without `force`, an existing file is left alone and OutputExists is raised; the check
     and the write are one step (a hard link fails if the name is taken), so two runs at
-    once cannot both write the same letter.
+    once cannot both write the same letter. An interrupted or killed process never leaves
+    a partial file under the final name. `durable` also flushes the file to disk before it
+    gets its name (against power loss); a batch turns it off per file and syncs at the end.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -56,8 +58,9 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if force:
             os.replace(tmp, path)
         else:

@@ -121,8 +121,18 @@ class CompiledTemplate:
         self.name = name
         self._parts = {part: self._compile(part, text, env)
                        for part, text in template_sources(source, name=name)}
-        with zipfile.ZipFile(io.BytesIO(source)) as package:
-            self._entries = [(info, package.read(info)) for info in package.infolist()]
+        # The parts no tag touches are compressed once, here; every render copies them as
+        # they are and appends only the parts it rendered.
+        static = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(source)) as package, \
+                zipfile.ZipFile(static, "w", zipfile.ZIP_DEFLATED) as out:
+            self._rendered_infos = []
+            for info in package.infolist():
+                if info.filename in self._parts:
+                    self._rendered_infos.append(info)
+                else:
+                    out.writestr(copy.copy(info), package.read(info), zipfile.ZIP_DEFLATED)
+        self._static = static.getvalue()
 
     def _compile(self, part_name: str, source: str, env: jinja2.Environment) -> _Part:
         lines = source.splitlines()
@@ -137,13 +147,12 @@ class CompiledTemplate:
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The letter for one context, as the bytes of a .docx file."""
         rendered = {name: self._render_part(part, context) for name, part in self._parts.items()}
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-            for info, data in self._entries:
+        out = io.BytesIO(self._static)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
+            for info in self._rendered_infos:
                 # writestr fills in sizes and offsets on the ZipInfo it is given: hand it a
                 # copy, so renders share nothing and keep the template's timestamps.
-                package.writestr(copy.copy(info), rendered.get(info.filename, data),
-                                 zipfile.ZIP_DEFLATED)
+                package.writestr(copy.copy(info), rendered[info.filename], zipfile.ZIP_DEFLATED)
         return out.getvalue()
 
     def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
@@ -162,7 +171,7 @@ class CompiledTemplate:
         xml = (
             xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         )
-        xml = _PATCHER.resolve_listing(xml)
+        xml = _resolve_listing(xml)
         try:
             tree = etree.fromstring(xml.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
@@ -179,6 +188,17 @@ class CompiledTemplate:
         if part.has_tables or part.has_drawings:
             xml = str(etree.tostring(tree, encoding="unicode"))
         return (_XML_DECLARATION + xml).encode("utf-8")
+
+
+_LISTING_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>(?:(?!</w:p>).)*?[\n\t\a\f].*?</w:p>",
+                                re.DOTALL)
+
+
+def _resolve_listing(xml: str) -> str:
+    """docxtpl's line breaks, tabs, new paragraphs and page breaks for text holding \\n,
+    \\t, \\a or \\f, applied only to the paragraphs that hold one (docxtpl scans them all;
+    the result is the same)."""
+    return _LISTING_PARAGRAPH.sub(lambda m: _PATCHER.resolve_listing(m.group(0)), xml)
 
 
 def part_source(blob: bytes, *, part_name: str, template: str) -> str:

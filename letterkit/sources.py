@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import difflib
 import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
 
-from letterkit.errors import InputError
-from letterkit.record import section_model
+from letterkit.errors import InputError, Problem
+from letterkit.record import Record, section_model
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -115,3 +120,122 @@ def _is_list(annotation: Any) -> bool:
     return get_origin(annotation) is list or any(
         get_origin(a) is list for a in get_args(annotation)
     )
+
+
+# --- reading a CSV of records ------------------------------------------------------------
+
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_NUMBER = re.compile(r"(?<=\.)\d+(?=\.|$)")
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """An opened CSV of records: how it is encoded and delimited, and its checked header."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    header: list[str]
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or Excel's UTF-16 "Unicode text"; anything else is an
+    error that says how to save the file."""
+    try:
+        with path.open("rb") as fh:
+            start = fh.read(65536)
+    except FileNotFoundError:
+        raise InputError.at("no such file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError.at(f"cannot be read: {exc.strerror}", file=str(path)) from None
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if start.startswith(b"PK\x03\x04"):
+        raise InputError.at("is a workbook, not a CSV; in Excel use Save As, "
+                            "CSV UTF-8 (Comma delimited)", file=str(path))
+    if b"\x00" in start:
+        raise InputError.at("is not a text file; expected a CSV saved as UTF-8 or as "
+                            "Unicode Text", file=str(path))
+    try:
+        start.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(start) - 4:  # not just a character cut at the end of the sample
+            raise InputError.at(
+                "is not UTF-8 text; in Excel use Save As, CSV UTF-8 (Comma delimited)",
+                file=str(path)) from None
+    return "utf-8-sig"
+
+
+def open_csv(path: Path, delimiter: str | None = None) -> CsvSource:
+    """Open a CSV of records and check its header against the record's columns."""
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise InputError.at("is empty; expected a header row of column names", file=str(path))
+    if delimiter is None:
+        delimiter = max(_DELIMITERS, key=first.count)
+    header = next(csv.reader([first], delimiter=delimiter))
+    header = [h.strip() for h in header]
+    check_header(header, file=str(path))
+    return CsvSource(path, encoding, delimiter, header)
+
+
+def check_header(header: list[str], *, file: str) -> None:
+    """Every column must be one of the record's, list items numbered from 1."""
+    known = set(csv_columns(Record, list_items=1))
+    problems = []
+    for column in header:
+        if not column:
+            continue
+        shape = _NUMBER.sub("1", column)
+        if shape not in known:
+            close = difflib.get_close_matches(shape, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            problems.append(Problem(f"unknown column {column!r}{hint}", file=file, row=1))
+    if "reference" not in header:
+        problems.append(Problem("no reference column; every row needs its reference",
+                                file=file, row=1))
+    if problems:
+        raise InputError(problems)
+
+
+def csv_rows(source: CsvSource) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each row as nested record data, with its spreadsheet row number (the header is
+    row 1). Rows are read one at a time, so memory does not grow with the file."""
+    with source.path.open(encoding=source.encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=source.delimiter)
+        next(reader, None)
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield number, unflatten(dict(zip(source.header, cells, strict=False)))
+
+
+def count_rows(source: CsvSource) -> int:
+    with source.path.open(encoding=source.encoding, newline="") as fh:
+        return sum(1 for cells in csv.reader(fh, delimiter=source.delimiter)
+                   if any(c.strip() for c in cells)) - 1
+
+
+def unflatten(cells: dict[str, str]) -> dict[str, Any]:
+    """Dotted CSV columns as nested record data. Empty cells are left out, so a section
+    with no values is absent; numbered items become lists in number order."""
+    root: dict[str, Any] = {}
+    for column, value in cells.items():
+        if not column or value is None or not value.strip():
+            continue
+        node = root
+        parts = column.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return {key: _lists(value) for key, value in root.items()}
+
+
+def _lists(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(key.isdigit() for key in node):
+        return [_lists(node[key]) for key in sorted(node, key=int)]
+    return {key: _lists(value) for key, value in node.items()}
