@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from tqdm import tqdm
 
 from letterkit import __version__
+from letterkit.batch import ERRORS, NOTES, RowResult, run_batch
 from letterkit.bundle import WriteOptions, write_letters
 from letterkit.catalogs import (
     check_catalog,
@@ -41,6 +43,7 @@ from letterkit.letters import KINDS, LAYOUTS, load_record
 from letterkit.output import write_atomic
 from letterkit.resources import data_path
 from letterkit.sending import SmtpSettings, already_sent, read_outgoing, send_all, sent_log
+from letterkit.sources import count_rows, open_csv
 from letterkit.templates import shipped_templates_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -166,6 +169,90 @@ def _render_one(path: Path, config: Config, options: WriteOptions) -> int:
         click.echo(f"wrote {_shown(file.path)} ({file.what})")
     report(outcome.problems)
     return 1 if outcome.problems else 0
+
+
+@main.command()
+@click.argument("csv_file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-k", "--kind", "kinds", multiple=True, default=["all"], show_default=True,
+              type=click.Choice([*KINDS, "all"]), help="Which letters to make for each row.")
+@click.option("-l", "--lang", "language", metavar="LANG",
+              help="Language for every row. Default: each row's `language`, then the config's.")
+@click.option("--layout", type=click.Choice(LAYOUTS), help="Layout for every row.")
+@click.option("-o", "--output", "out_dir", default=Path("letters"), show_default=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the letters, manifest.csv and errors.csv.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes rendering at once. Default: the number of CPUs.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first bad row.")
+@click.option("--resume", is_flag=True,
+              help="Skip the letters already made (after an interrupted run); make the rest.")
+@click.option("--force", is_flag=True, help="Replace letters that already exist.")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab"]),
+              help="Column separator. Default: detected from the header row.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of custom templates, used before the shipped ones.")
+@click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date the letters carry (YYYY-MM-DD). Default: today.")
+@click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
+              help="Write the .docx letters only: no .eml or .ics.")
+@click.pass_obj
+@handles_errors
+def batch(
+    state: _State,
+    csv_file: Path,
+    kinds: tuple[str, ...],
+    language: str | None,
+    layout: str | None,
+    out_dir: Path,
+    jobs: int | None,
+    fail_fast: bool,
+    resume: bool,
+    force: bool,
+    delimiter: str | None,
+    templates_dir: Path | None,
+    letter_date: dt.datetime | None,
+    emails: bool,
+) -> None:
+    """Make the letters for every row of a CSV (see `letterkit sample` for its columns).
+
+    Letters go to OUTPUT/<reference>/ exactly as `render` writes them. Each file written is
+    listed in OUTPUT/manifest.csv; bad rows go to OUTPUT/errors.csv and do not stop the
+    others. Exit 1 when any row failed.
+    """
+    if resume and force:
+        raise click.UsageError("--resume keeps existing letters and --force replaces them: "
+                               "choose one")
+    if language is not None:
+        check_language(language.lower(), field="--lang")
+    source = open_csv(csv_file, {"tab": "\t"}.get(delimiter or "", delimiter))
+    options = WriteOptions(
+        kinds=kinds, out_dir=out_dir,
+        today=letter_date.date() if letter_date else dt.date.today(),
+        now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
+        templates=templates_dir, force=force, resume=resume, emails=emails, durable=False)
+    interactive = sys.stderr.isatty()
+    bar = tqdm(total=count_rows(source) if interactive else None, unit="row",
+               disable=not interactive, file=sys.stderr, dynamic_ncols=True)
+
+    def on_row(result: RowResult) -> None:
+        bar.update(1)
+        if result.failed and not interactive:
+            report(result.outcome.problems)
+
+    with bar:
+        summary = run_batch(source, options, jobs=jobs or os.cpu_count() or 1,
+                            fail_fast=fail_fast, on_row=on_row)
+    failed = f", {summary.failed_rows} rows failed (see {_shown(out_dir / ERRORS)})" \
+        if summary.failed_rows else ""
+    stopped = " (stopped at the first bad row)" if summary.stopped_early else ""
+    if summary.not_made:
+        failed += (f", {summary.not_made} letters not made for lack of fields "
+                   f"(see {_shown(out_dir / NOTES)})")
+    click.echo(f"{summary.letters} letters written ({summary.files} files), "
+               f"{summary.skipped} files skipped{failed}{stopped}, "
+               f"in {summary.seconds:.1f} s: {summary.letters_per_second:.1f} letters/s",
+               err=True)
+    sys.exit(1 if summary.failed_rows else 0)
 
 
 @main.command()

@@ -159,11 +159,13 @@ def detect_encoding(path: Path) -> str:
     try:
         start.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(start) - 4:  # not just a character cut at the end of the sample
-            raise InputError.at(
-                "is not UTF-8 text; in Excel use Save As, CSV UTF-8 (Comma delimited)",
-                file=str(path)) from None
+        cut_short = len(start) == 65536 and exc.start >= len(start) - 3  # a character split
+        if not cut_short:
+            raise InputError.at(_NOT_UTF8, file=str(path)) from None
     return "utf-8-sig"
+
+
+_NOT_UTF8 = "is not UTF-8 text; in Excel use Save As, CSV UTF-8 (Comma delimited)"
 
 
 def open_csv(path: Path, delimiter: str | None = None) -> CsvSource:
@@ -206,10 +208,13 @@ def csv_rows(source: CsvSource) -> Iterator[tuple[int, dict[str, Any]]]:
     with source.path.open(encoding=source.encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=source.delimiter)
         next(reader, None)
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            yield number, unflatten(dict(zip(source.header, cells, strict=False)))
+        number = 1
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if any(cell.strip() for cell in cells):
+                    yield number, unflatten(dict(zip(source.header, cells, strict=False)))
+        except UnicodeDecodeError:
+            raise InputError.at(_NOT_UTF8, file=str(source.path), row=number + 1) from None
 
 
 def count_rows(source: CsvSource) -> int:

@@ -1,0 +1,236 @@
+"""letterkit batch: CSV in every form Excel writes, bad rows reported, nothing lost."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from letterkit.cli import main
+from letterkit.record import Record
+from letterkit.resources import data_path
+from letterkit.sources import csv_columns, flatten
+
+from readback import docx_text
+
+SAMPLES = data_path("samples")
+
+
+def sample(name: str = "complaint.yaml") -> dict:
+    return yaml.safe_load((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def rows_like_sample(count: int, bad: dict[int, callable] | None = None) -> list[dict]:
+    """`count` records made from the two samples with their own references; `bad` maps a
+    row index to a change that breaks that row."""
+    english, telugu = sample(), sample("complaint.te.yaml")
+    records = []
+    for i in range(count):
+        record = copy.deepcopy(telugu if i % 5 == 4 else english)
+        record["reference"] = f"CMP-2026-{i + 1:04d}"
+        (bad or {}).get(i, lambda r: None)(record)
+        records.append(record)
+    return records
+
+
+def write_csv(path: Path, records: list[dict], *, encoding: str = "utf-8",
+              delimiter: str = ",", line_end: str = "\r\n") -> Path:
+    columns = csv_columns(Record)
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter,
+                            lineterminator=line_end)
+    writer.writeheader()
+    for record in records:
+        cells = {k: v for k, v in flatten(record).items()}
+        writer.writerow({c: cells.get(c, "") for c in columns})
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def run(runner, *args: str):
+    return runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+BAD = {
+    7: lambda r: r.update(received="2026-13-45"),
+    42: lambda r: r["customer"].pop("name"),
+    99: lambda r: r["meeting"].update(mode="pigeon"),
+    150: lambda r: r["resolution"].update(amount="a lot"),
+    288: lambda r: r["customer"].update(email="not-an-address"),
+}
+
+
+def test_excel_unicode_text_with_bad_rows(runner, tmp_path) -> None:
+    """300 rows as Excel saves "Unicode text": every good letter, errors.csv naming each
+    bad row, a manifest, exit 1; a rerun with --resume rewrites nothing."""
+    source = write_csv(tmp_path / "complaints.txt", rows_like_sample(300, BAD),
+                       encoding="utf-16", delimiter="\t")
+    out = tmp_path / "letters"
+    result = run(runner, "batch", str(source), "-o", str(out), "-j", "2", "--no-email",
+                 "--date", "2026-11-23")
+    assert 1 == result.exit_code, result.output
+    assert "295 rows" not in result.stderr  # the summary counts letters, not rows
+    errors = read_csv(out / "errors.csv")
+    assert [9, 44, 101, 152, 290] == sorted({int(e["row"]) for e in errors})
+    by_row = {int(e["row"]): e for e in errors}
+    assert ("CMP-2026-0008", "received") == (by_row[9]["reference"], by_row[9]["field"])
+    assert "2026-13-45 is not a date (YYYY-MM-DD)" == by_row[9]["message"]
+    assert "customer.name" == by_row[44]["field"]
+    assert "resolution.amount" == by_row[152]["field"]
+
+    letters = sorted(out.glob("*/*.docx"))
+    assert 295 * 3 == len(letters)
+    manifest = read_csv(out / "manifest.csv")
+    assert len(letters) == len(manifest)
+    assert {"row", "reference", "kind", "language", "path", "sha256"} == set(manifest[0])
+    assert all((out / m["path"]).is_file() for m in manifest)
+    telugu = out / "CMP-2026-0005" / "resolution.te.docx"
+    assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in docx_text(telugu)
+
+    stamps = {p: p.stat().st_mtime_ns for p in letters}
+    again = run(runner, "batch", str(source), "-o", str(out), "-j", "2", "--no-email",
+                "--resume")
+    assert 1 == again.exit_code  # the bad rows are still bad
+    assert stamps == {p: p.stat().st_mtime_ns for p in sorted(out.glob("*/*.docx"))}
+    assert len(manifest) == len(read_csv(out / "manifest.csv"))
+    assert f"0 letters written (0 files), {len(letters)} files skipped" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "line_end"),
+    [("utf-8", ",", "\n"), ("utf-8-sig", ",", "\r\n"), ("utf-8-sig", ";", "\r\n"),
+     ("utf-16", "\t", "\r\n"), ("utf-8", "\t", "\n")],
+    ids=["utf8-comma", "excel-csv-utf8", "semicolon", "unicode-text", "tab"],
+)
+def test_csv_forms(runner, tmp_path, encoding, delimiter, line_end) -> None:
+    """Each form of CSV Excel and LibreOffice write is read, multi-line cells intact."""
+    source = write_csv(tmp_path / "in.csv", rows_like_sample(5), encoding=encoding,
+                       delimiter=delimiter, line_end=line_end)
+    out = tmp_path / "out"
+    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "-k", "resolution",
+                 "--no-email")
+    assert 0 == result.exit_code, result.output
+    text = docx_text(out / "CMP-2026-0001" / "resolution.en.docx")
+    assert "Flat 4B, Sai Residency\nRoad No. 12, Banjara Hills\nHyderabad 500034" in text
+    assert 5 == len(list(out.glob("*/resolution.*.docx")))
+
+
+def test_batch_gives_what_render_gives(runner, tmp_path, write_record) -> None:
+    """A good row's letters equal what `render` makes from the same record."""
+    records = rows_like_sample(1)
+    source = write_csv(tmp_path / "one.csv", records)
+    run(runner, "batch", str(source), "-o", str(tmp_path / "b"), "--date", "2026-11-23",
+        "-j", "1")
+    run(runner, "render", str(write_record(records[0])), "-o", str(tmp_path / "r"),
+        "--date", "2026-11-23")
+    for kind in ("acknowledgement", "meeting", "resolution"):
+        name = f"CMP-2026-0001/{kind}.en.docx"
+        assert (tmp_path / "r" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert sorted(p.name for p in (tmp_path / "r" / "CMP-2026-0001").iterdir()) == sorted(
+        p.name for p in (tmp_path / "b" / "CMP-2026-0001").iterdir())
+
+
+def test_rerun_never_overwrites(runner, tmp_path) -> None:
+    """A second run without --resume or --force keeps every letter and says so."""
+    source = write_csv(tmp_path / "in.csv", rows_like_sample(3))
+    out = tmp_path / "out"
+    run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email")
+    before = {p: p.read_bytes() for p in out.glob("*/*.docx")}
+    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+                 "--date", "2027-01-01")
+    assert 1 == result.exit_code
+    assert before == {p: p.read_bytes() for p in out.glob("*/*.docx")}
+    assert "already exists; use --force" in (out / "errors.csv").read_text(encoding="utf-8")
+    forced = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+                 "--date", "2027-01-01", "--force")
+    assert 0 == forced.exit_code
+    assert not (out / "errors.csv").exists()  # this run had none
+    assert "1 January 2027" in docx_text(out / "CMP-2026-0001" / "resolution.en.docx")
+
+
+def test_letters_a_row_cannot_have_are_noted(runner, tmp_path) -> None:
+    """A row lacking what a letter needs gets the others, and notes.csv says why; the run
+    still succeeds."""
+    records = rows_like_sample(3, {1: lambda r: r["resolution"]["actions"][0].pop("due")})
+    source = write_csv(tmp_path / "in.csv", records)
+    out = tmp_path / "out"
+    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email")
+    assert 0 == result.exit_code, result.output
+    assert "1 letters not made for lack of fields" in result.stderr
+    (note,) = read_csv(out / "notes.csv")
+    assert ("3", "CMP-2026-0002", "resolution.actions.1.due") == (
+        note["row"], note["reference"], note["field"])
+    assert not (out / "CMP-2026-0002" / "resolution.en.docx").exists()
+    assert (out / "CMP-2026-0002" / "meeting.en.docx").exists()
+
+
+def test_fail_fast_stops_at_the_first_bad_row(runner, tmp_path) -> None:
+    """--fail-fast writes nothing after the first bad row."""
+    source = write_csv(tmp_path / "in.csv",
+                       rows_like_sample(40, {2: lambda r: r.update(received="nope")}))
+    out = tmp_path / "out"
+    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--fail-fast",
+                 "--no-email", "-k", "acknowledgement")
+    assert 1 == result.exit_code
+    assert "stopped at the first bad row" in result.stderr
+    assert len(list(out.glob("*/*.docx"))) < 39
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"PK\x03\x04rest of a workbook", "is a workbook, not a CSV"),
+     (b"\x00\x01\x02binary", "is not a text file"),
+     (b"reference,custmer.name\nA,B\n",
+      "unknown column 'custmer.name'; did you mean customer.name?"),
+     (b"reference,findings.12,cc.3.emial\nA,B,C\n",
+      "unknown column 'cc.3.emial'; did you mean cc.1.email?"),
+     (b"name\nA\n", "no reference column"),
+     ("é,ü\n".encode("latin-1"), "is not UTF-8 text")],
+    ids=["xlsx", "binary", "typo", "numbered-typo", "no-reference", "latin-1"],
+)
+def test_unreadable_csv_is_a_clear_error(runner, tmp_path, content, message) -> None:
+    """A file that is not a usable CSV is refused before anything is written."""
+    source = tmp_path / "in.csv"
+    source.write_bytes(content)
+    result = run(runner, "batch", str(source), "-o", str(tmp_path / "out"))
+    assert 2 == result.exit_code
+    assert message in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_killed_batch_leaves_no_half_files_and_resumes(tmp_path) -> None:
+    """A batch killed mid-run leaves only whole letters; --resume finishes the rest."""
+    source = write_csv(tmp_path / "in.csv", rows_like_sample(120))
+    out = tmp_path / "out"
+    exe = Path(sys.executable).parent / "letterkit"
+    command = [str(exe), "batch", str(source), "-o", str(out), "-j", "1", "--no-email"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*/*.docx"))) < 30:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    made = list(out.glob("*/*.docx"))
+    assert 30 <= len(made) < 360, "the batch should have been stopped part-way"
+    for letter in made:
+        assert zipfile.ZipFile(letter).testzip() is None  # whole, never half written
+    result = subprocess.run([*command, "--resume"], capture_output=True, text=True,
+                            check=False)
+    assert 0 == result.returncode, result.stderr
+    assert 360 == len(list(out.glob("*/*.docx")))
+    assert [] == list(out.glob("*/.*.tmp"))
