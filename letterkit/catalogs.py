@@ -45,7 +45,8 @@ def extract_docx(
     """
     name = str(options.get("filename") or getattr(fileobj, "name", "template.docx"))
     offset = 0
-    for part, source in template_sources(fileobj.read(), name=name):
+    for part_source in template_sources(fileobj.read(), name=name):
+        part, source = part_source.name, part_source.source
         lines = source.splitlines()
         try:
             found = list(babel_extract(io.BytesIO(source.encode("utf-8")), list(keywords),

@@ -35,6 +35,7 @@ from letterkit.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
     catalog_path,
+    catalogs_changed,
     check_language,
     locale_for,
     locales_dir,
@@ -436,6 +437,7 @@ def i18n_update(templates_dir: Path | None, new_language: str | None) -> None:
         write_catalog(catalog, path)
         todo = sum(1 for m in catalog if m.id and (not is_translated(m) or m.fuzzy))
         click.echo(f"updated {_shown(path)} ({todo} to translate)")
+    catalogs_changed()
 
 
 @i18n.command("compile")

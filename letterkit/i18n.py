@@ -45,10 +45,23 @@ def catalog_path(lang: str) -> Path:
 
 def available_languages() -> list[str]:
     """Every language a letter can be written in: the source language and each catalog."""
+    return list(_languages_in(locales_dir()))
+
+
+def catalogs_changed() -> None:
+    """Forget what was read of the catalogs (after `i18n update` writes them)."""
+    _languages_in.cache_clear()
+    translations.cache_clear()
+
+
+@functools.cache
+def _languages_in(folder: Path) -> tuple[str, ...]:
+    # Looked up for every letter; the catalogs in a folder do not change during a run.
     found = {SOURCE_LANGUAGE}
-    if locales_dir().is_dir():
-        found.update(p.name for p in locales_dir().iterdir() if catalog_path(p.name).is_file())
-    return sorted(found)
+    if folder.is_dir():
+        found.update(p.name for p in folder.iterdir()
+                     if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+    return tuple(sorted(found))
 
 
 def check_language(lang: str, *, field: str | None = None) -> str:

@@ -38,7 +38,9 @@ def letter_path(out_dir: Path, reference: str, filename: str) -> Path:
     """Where a letter goes: `<out_dir>/<safe reference>/<filename>`, always inside out_dir."""
     path = out_dir / safe_folder_name(reference) / filename
     # Belt and braces: safe_folder_name already keeps the reference to one plain name.
-    if not path.resolve().is_relative_to(out_dir.resolve()):
+    # (Compared as absolute paths, without asking the file system: this runs per file.)
+    root = os.path.abspath(out_dir)
+    if os.path.commonpath([root, os.path.abspath(path)]) != root:
         raise InputError.at(f"{reference!r} would lead outside {out_dir}", field="reference")
     return path
 

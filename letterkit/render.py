@@ -44,6 +44,7 @@ TEMPLATED_CONTENT_TYPES = frozenset(
     }
 )
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_STORE_BELOW = 4096
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 # docxtpl's XML patching and post-processing need no document: one instance serves all.
@@ -110,8 +111,19 @@ class _Part:
     name: str
     source_lines: list[str]
     template: jinja2.Template
-    has_tables: bool
+    reshapes_tables: bool
     has_drawings: bool
+
+
+@dataclass(frozen=True)
+class PartSource:
+    """One XML part of a template as Jinja source, one paragraph per line."""
+
+    name: str
+    source: str
+    # Uses docxtpl's column tags ({%tc}, {% hm %}, colspan), after which docxtpl
+    # repairs each table's grid.
+    reshapes_tables: bool
 
 
 class CompiledTemplate:
@@ -119,8 +131,8 @@ class CompiledTemplate:
 
     def __init__(self, source: bytes, *, name: str, env: jinja2.Environment) -> None:
         self.name = name
-        self._parts = {part: self._compile(part, text, env)
-                       for part, text in template_sources(source, name=name)}
+        self._parts = {part.name: self._compile(part, env)
+                       for part in template_sources(source, name=name)}
         # The parts no tag touches are compressed once, here; every render copies them as
         # they are and appends only the parts it rendered.
         static = io.BytesIO()
@@ -134,15 +146,15 @@ class CompiledTemplate:
                     out.writestr(copy.copy(info), package.read(info), zipfile.ZIP_DEFLATED)
         self._static = static.getvalue()
 
-    def _compile(self, part_name: str, source: str, env: jinja2.Environment) -> _Part:
-        lines = source.splitlines()
+    def _compile(self, part: PartSource, env: jinja2.Environment) -> _Part:
+        lines = part.source.splitlines()
         try:
-            template = env.from_string(source)
+            template = env.from_string(part.source)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
-                _problem(self.name, part_name, lines, exc.lineno, exc.message or str(exc))
+                _problem(self.name, part.name, lines, exc.lineno, exc.message or str(exc))
             ) from None
-        return _Part(part_name, lines, template, "<w:tbl" in source, "docPr" in source)
+        return _Part(part.name, lines, template, part.reshapes_tables, "docPr" in part.source)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The letter for one context, as the bytes of a .docx file."""
@@ -150,9 +162,12 @@ class CompiledTemplate:
         out = io.BytesIO(self._static)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
             for info in self._rendered_infos:
+                data = rendered[info.filename]
+                # Deflating a header of a kilobyte or two costs more time than it saves.
+                method = zipfile.ZIP_DEFLATED if len(data) > _STORE_BELOW else zipfile.ZIP_STORED
                 # writestr fills in sizes and offsets on the ZipInfo it is given: hand it a
                 # copy, so renders share nothing and keep the template's timestamps.
-                package.writestr(copy.copy(info), rendered[info.filename], zipfile.ZIP_DEFLATED)
+                package.writestr(copy.copy(info), data, method)
         return out.getvalue()
 
     def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
@@ -180,12 +195,12 @@ class CompiledTemplate:
                 "a tag may cut across a table or paragraph it does not close",
                 file=self.name,
             ) from None
-        if part.has_tables:
+        if part.reshapes_tables:
             tree = _PATCHER.fix_tables(xml)
         if part.has_drawings:
             _PATCHER.docx_ids_index = 1000
             _PATCHER.fix_docpr_ids(tree)
-        if part.has_tables or part.has_drawings:
+        if part.reshapes_tables or part.has_drawings:
             xml = str(etree.tostring(tree, encoding="unicode"))
         return (_XML_DECLARATION + xml).encode("utf-8")
 
@@ -201,7 +216,10 @@ def _resolve_listing(xml: str) -> str:
     return _LISTING_PARAGRAPH.sub(lambda m: _PATCHER.resolve_listing(m.group(0)), xml)
 
 
-def part_source(blob: bytes, *, part_name: str, template: str) -> str:
+_TABLE_RESHAPING_TAG = re.compile(r"\{%-?\s*(?:tc\s|hm\s*-?%|colspan\s)")
+
+
+def part_source(blob: bytes, *, part_name: str, template: str) -> PartSource:
     """The Jinja source of one XML part of a .docx, one paragraph per line.
 
     docxtpl's own patching repairs tags Word split across runs, turns smart quotes in tags
@@ -212,15 +230,17 @@ def part_source(blob: bytes, *, part_name: str, template: str) -> str:
         xml = etree.tostring(etree.fromstring(blob), encoding="unicode")
     except etree.XMLSyntaxError as exc:
         raise TemplateError.at(f"{part_name} is not valid XML: {exc}", file=template) from None
+    # Judged on the text alone, so a tag Word split across runs is still seen.
+    reshapes = bool(_TABLE_RESHAPING_TAG.search(re.sub(r"<[^>]+>", "", xml)))
     xml = _PATCHER.patch_xml(xml)
     # Word escapes what sits inside a tag as XML ("&amp;", "&quot;"); Jinja must see it
     # as the admin typed it, so that `_("Terms & conditions")` is one message.
     xml = _JINJA_TAG.sub(lambda m: html.unescape(m.group(0)), xml)
-    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+    return PartSource(part_name, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml), reshapes)
 
 
-def template_sources(docx: bytes, *, name: str) -> list[tuple[str, str]]:
-    """(part name, Jinja source) for every part of a .docx that may hold tags."""
+def template_sources(docx: bytes, *, name: str) -> list[PartSource]:
+    """The Jinja source of every part of a .docx that may hold tags."""
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as package:
             names = set(package.namelist())
@@ -229,8 +249,7 @@ def template_sources(docx: bytes, *, name: str) -> list[tuple[str, str]]:
                                        file=name)
             parts = [p for p in _templated_parts(package.read("[Content_Types].xml"))
                      if p in names]
-            return [(p, part_source(package.read(p), part_name=p, template=name))
-                    for p in parts]
+            return [part_source(package.read(p), part_name=p, template=name) for p in parts]
     except zipfile.BadZipFile:
         raise TemplateError.at("is not a Word document (.docx)", file=name) from None
 

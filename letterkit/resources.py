@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.resources import files
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
+@functools.cache
 def data_path(name: str) -> Path:
     """The shipped folder `name` (templates, locales or samples).
 
