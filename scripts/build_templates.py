@@ -450,6 +450,51 @@ TITLES = {
 }
 
 
+# --- keeping the package lean --------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_STYLE_REFS = ("pStyle", "rStyle", "tblStyle", "numStyleId", "styleLink")
+_STYLE_LINKS = ("basedOn", "link", "next")
+_UNUSED_PARTS = (
+    # python-docx's starting document carries Word 2010's duplicate styles and a picture
+    # of a blank page that file browsers would show as every letter's preview.
+    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
+)
+
+
+def prune(doc) -> None:
+    """Drop the styles no part uses (python-docx starts with 177) and parts no reader
+    needs, so letters are small and quick to open, convert and turn into email."""
+    styles = doc.styles.element
+    parts = [doc.element, *(rel.target_part.element for rel in doc.part.rels.values()
+                            if hasattr(rel.target_part, "element"))]
+    by_id = {s.get(f"{_W}styleId"): s for s in styles.iter(f"{_W}style")}
+    todo = [e.get(f"{_W}val") for part in parts for tag in _STYLE_REFS
+            for e in part.iter(f"{_W}{tag}")]
+    todo += [sid for sid, s in by_id.items() if s.get(f"{_W}default") == "1"]
+    keep: set[str] = set()
+    while todo:  # a used style keeps the styles it is based on, linked to or followed by
+        sid = todo.pop()
+        if sid in keep or sid not in by_id:
+            continue
+        keep.add(sid)
+        for link in _STYLE_LINKS:
+            target = by_id[sid].find(f"{_W}{link}")
+            if target is not None:
+                todo.append(target.get(f"{_W}val"))
+    for sid, style in by_id.items():
+        if sid not in keep:
+            styles.remove(style)
+    latent = styles.find(f"{_W}latentStyles")
+    if latent is not None:
+        styles.remove(latent)  # Word's built-in defaults serve as well
+    for owner in (doc.part, doc.part.package):
+        for rid, rel in list(owner.rels.items()):
+            if rel.reltype in _UNUSED_PARTS:
+                owner.rels.pop(rid)
+
+
 def build(kind: str, layout: str) -> Document:
     doc = Document()
     # python-docx's starting document has one empty paragraph; a letter starts clean.
@@ -470,6 +515,7 @@ def build(kind: str, layout: str) -> Document:
     props.revision = 1
     # Fixed dates keep a rebuild byte-for-byte the same when nothing else changed.
     props.created = props.modified = dt.datetime(2026, 11, 1)
+    prune(doc)
     return doc
 
 

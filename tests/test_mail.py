@@ -229,3 +229,13 @@ def test_telugu_emails_greet_the_customer(kind) -> None:
     assert "(సూచిక CMP-2026-0143)" in str(message["Subject"])
     for subtype in ("plain", "html"):
         assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in body(message, subtype)
+
+
+def test_invitation_in_a_daylight_saving_zone(sample_data) -> None:
+    """A meeting in a zone with summer time keeps its local time and its VTIMEZONE rules."""
+    sample_data["meeting"].update(at="2026-07-01T09:00", timezone="Europe/London")
+    calendar, event = event_of(files(validate_record(sample_data), "meeting")["ics"])
+    start = event.decoded("dtstart")
+    assert dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC) == start.astimezone(dt.UTC)
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert {"STANDARD", "DAYLIGHT"} <= {c.name for c in zone.subcomponents}
