@@ -159,9 +159,11 @@ class Formats:
             return text
         return text.translate(native_digits_table(self.locale))
 
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - Formats live as long as the process
     def date(self, value: dt.date, format: str = "long") -> str:
         return self._digits(format_date(value, format=format, locale=self.locale))
 
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - Formats live as long as the process
     def time(self, value: dt.datetime | dt.time, format: str = "short") -> str:
         return self._digits(format_time(value, format=format, locale=self.locale))
 
@@ -174,12 +176,14 @@ class Formats:
         """Text that must not break across lines, such as a phone number."""
         return value.replace(" ", "\u00a0").replace("-", "\u2011")
 
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - Formats live as long as the process
     def money(self, amount: Decimal | float | int, currency: str = "INR") -> str:
         return self._digits(format_currency(amount, currency, locale=self.locale))
 
     def number(self, value: Decimal | float | int) -> str:
         return self._digits(format_decimal(value, locale=self.locale))
 
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - Formats live as long as the process
     def duration(self, minutes: int) -> str:
         hours, rest = divmod(minutes, 60)
         parts = []

@@ -24,6 +24,7 @@ from letterkit.errors import InputError, Problem
 # Word and LibreOffice refuse a document holding characters XML 1.0 forbids; Excel pastes
 # vertical tabs (its in-cell line break) and form feeds, which mean "new line" to a person.
 _LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n", "\u2028": "\n", "\u2029": "\n"})
+_NEEDS_CLEANING = re.compile("[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -34,6 +35,8 @@ def clean_text(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
+    if not _NEEDS_CLEANING.search(value) and value.strip() == value:
+        return value or None  # the usual case: plain one-line text
     text = value.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
     text = _NOT_XML.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]

@@ -7,7 +7,6 @@ compiled once; a render is then Jinja plus docxtpl's post-processing, and a new 
 
 from __future__ import annotations
 
-import copy
 import functools
 import html
 import io
@@ -28,6 +27,7 @@ from markupsafe import Markup, escape
 
 from letterkit.errors import Problem, TemplateError
 from letterkit.i18n import Formats
+from letterkit.zipjoin import SharedEntries, join
 
 _W = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 # The parts that hold text a template may put tags in.
@@ -44,7 +44,6 @@ TEMPLATED_CONTENT_TYPES = frozenset(
     }
 )
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
-_STORE_BELOW = 4096
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 # docxtpl's XML patching and post-processing need no document: one instance serves all.
@@ -63,8 +62,13 @@ class _Undefined(jinja2.StrictUndefined):
 
 def _escaped(fn: Callable[..., Any]) -> Callable[..., Markup]:
     # Translations are text, not markup: a translator's "&" must come out as "&amp;"
-    # or the document is no longer valid XML.
-    return lambda *args: escape(str(fn(*args)))
+    # or the document is no longer valid XML. A message's translation never changes in
+    # one environment, and every letter asks for the same ones: look each up once.
+    @functools.lru_cache(maxsize=4096)
+    def translated(*args: Any) -> Markup:
+        return escape(str(fn(*args)))
+
+    return translated
 
 
 @functools.cache
@@ -79,8 +83,10 @@ def environment(language: str, native_digits: bool = False) -> SandboxedEnvironm
         finalize=lambda value: "" if value is None else value,
     )
     t = formats.translations
+    gettext = _escaped(t.gettext)
+    env.extend(letterkit_gettext=gettext)  # for folding constant messages at compile time
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=_escaped(t.gettext),
+        gettext=gettext,
         ngettext=_escaped(t.ngettext),
         pgettext=_escaped(t.pgettext),
         npgettext=_escaped(t.npgettext),
@@ -113,6 +119,8 @@ class _Part:
     template: jinja2.Template
     reshapes_tables: bool
     has_drawings: bool
+    # docxtpl's escapes for literal braces ({_{ … }_}) appear in the template itself.
+    has_brace_escapes: bool
 
 
 @dataclass(frozen=True)
@@ -131,44 +139,35 @@ class CompiledTemplate:
 
     def __init__(self, source: bytes, *, name: str, env: jinja2.Environment) -> None:
         self.name = name
+        # A part with no tag and nothing docxtpl would change renders to itself: keep it as
+        # it is in the package instead of rendering it for every letter.
         self._parts = {part.name: self._compile(part, env)
-                       for part in template_sources(source, name=name)}
-        # The parts no tag touches are compressed once, here; every render copies them as
-        # they are and appends only the parts it rendered.
-        static = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(source)) as package, \
-                zipfile.ZipFile(static, "w", zipfile.ZIP_DEFLATED) as out:
-            self._rendered_infos = []
-            for info in package.infolist():
-                if info.filename in self._parts:
-                    self._rendered_infos.append(info)
-                else:
-                    out.writestr(copy.copy(info), package.read(info), zipfile.ZIP_DEFLATED)
-        self._static = static.getvalue()
+                       for part in template_sources(source, name=name)
+                       if "{{" in part.source or "{%" in part.source
+                       or _LISTING_CHARS.search(part.source.replace("\n<w:p", "<w:p"))}
+        # The parts no tag touches are compressed once, here; every letter shares them as
+        # they are and adds only the parts it rendered.
+        with zipfile.ZipFile(io.BytesIO(source)) as package:
+            infos = package.infolist()
+            self._shared = SharedEntries.from_entries(
+                [(i, package.read(i)) for i in infos if i.filename not in self._parts])
+        self._rendered_infos = [i for i in infos if i.filename in self._parts]
 
     def _compile(self, part: PartSource, env: jinja2.Environment) -> _Part:
         lines = part.source.splitlines()
         try:
-            template = env.from_string(part.source)
+            template = env.from_string(_fold_constant_messages(part.source, env))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 _problem(self.name, part.name, lines, exc.lineno, exc.message or str(exc))
             ) from None
-        return _Part(part.name, lines, template, part.reshapes_tables, "docPr" in part.source)
+        return _Part(part.name, lines, template, part.reshapes_tables, "docPr" in part.source,
+                     any(e in part.source for e in _BRACE_ESCAPES))
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The letter for one context, as the bytes of a .docx file."""
-        rendered = {name: self._render_part(part, context) for name, part in self._parts.items()}
-        out = io.BytesIO(self._static)
-        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
-            for info in self._rendered_infos:
-                data = rendered[info.filename]
-                # Deflating a header of a kilobyte or two costs more time than it saves.
-                method = zipfile.ZIP_DEFLATED if len(data) > _STORE_BELOW else zipfile.ZIP_STORED
-                # writestr fills in sizes and offsets on the ZipInfo it is given: hand it a
-                # copy, so renders share nothing and keep the template's timestamps.
-                package.writestr(copy.copy(info), data, method)
-        return out.getvalue()
+        return join(self._shared, [(info, self._render_part(self._parts[info.filename], context))
+                                   for info in self._rendered_infos])
 
     def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
         try:
@@ -182,10 +181,10 @@ class CompiledTemplate:
             raise TemplateError(_problem(
                 self.name, part.name, part.source_lines, _template_line(exc), str(exc)
             )) from None
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-        xml = (
-            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        )
+        xml = xml.replace("\n<w:p", "<w:p")
+        if part.has_brace_escapes:
+            for escaped, brace in _BRACE_ESCAPES.items():
+                xml = xml.replace(escaped, brace)
         xml = _resolve_listing(xml)
         try:
             tree = etree.fromstring(xml.encode("utf-8"))
@@ -205,15 +204,58 @@ class CompiledTemplate:
         return (_XML_DECLARATION + xml).encode("utf-8")
 
 
-_LISTING_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>(?:(?!</w:p>).)*?[\n\t\a\f].*?</w:p>",
-                                re.DOTALL)
+_CONSTANT_MESSAGE = re.compile(
+    r"""\{\{\s*_\(\s*(?P<q>['"])(?P<msg>(?:(?!(?P=q)).)*)(?P=q)\s*\)\s*\}\}""")
+
+
+def _fold_constant_messages(source: str, env: jinja2.Environment) -> str:
+    """`{{ _('Yours sincerely,') }}` as its translation, worked out once per language when
+    the template is compiled rather than for every letter. Messages with values, and any
+    whose literal or translation holds a backslash or template syntax, are left to Jinja."""
+    translate: Callable[[str], Markup] = env.letterkit_gettext  # type: ignore[attr-defined]
+
+    def fold(match: re.Match[str]) -> str:
+        message = match.group("msg")
+        if "\\" in message:
+            return match.group(0)
+        try:
+            # As Jinja's newstyle gettext would: the escaped translation, %-formatted.
+            text = str(translate(message) % {})
+        except (TypeError, KeyError, ValueError):
+            return match.group(0)
+        if any(mark in text for mark in ("{{", "{%", "{#", "}}", "%}", "#}", "\n")):
+            return match.group(0)
+        return text
+
+    return _CONSTANT_MESSAGE.sub(fold, source)
+
+
+_BRACE_ESCAPES = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
+_LISTING_CHARS = re.compile("[\n\t\a\f]")
+_PARAGRAPH_START = re.compile(r"<w:p[ >]")
 
 
 def _resolve_listing(xml: str) -> str:
-    """docxtpl's line breaks, tabs, new paragraphs and page breaks for text holding \\n,
-    \\t, \\a or \\f, applied only to the paragraphs that hold one (docxtpl scans them all;
-    the result is the same)."""
-    return _LISTING_PARAGRAPH.sub(lambda m: _PATCHER.resolve_listing(m.group(0)), xml)
+    """docxtpl's line breaks, tabs, new paragraphs and page breaks for text holding a
+    newline, tab, BEL or form feed, applied only to the paragraphs that hold one (docxtpl
+    runs it over every paragraph; the result is the same, and most parts have none)."""
+    found = _LISTING_CHARS.search(xml)
+    if found is None:
+        return xml
+    pieces, done = [], 0
+    while found is not None:
+        start = max(xml.rfind("<w:p ", done, found.start()), xml.rfind("<w:p>", done,
+                                                                        found.start()))
+        end = xml.find("</w:p>", found.start())
+        if start < 0 or end < 0 or not _PARAGRAPH_START.match(xml, start):
+            found = _LISTING_CHARS.search(xml, found.end())  # outside a paragraph: as is
+            continue
+        end += len("</w:p>")
+        pieces += [xml[done:start], _PATCHER.resolve_listing(xml[start:end])]
+        done = end
+        found = _LISTING_CHARS.search(xml, done)
+    pieces.append(xml[done:])
+    return "".join(pieces)
 
 
 _TABLE_RESHAPING_TAG = re.compile(r"\{%-?\s*(?:tc\s|hm\s*-?%|colspan\s)")

@@ -61,3 +61,24 @@ def test_package_has_every_part_and_content_types_first() -> None:
     assert sorted(template.namelist()) == sorted(ours.namelist())
     assert "[Content_Types].xml" == ours.namelist()[0]
     assert ours.testzip() is None
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        '<w:p><w:r><w:t xml:space="preserve">one\ntwo</w:t></w:r></w:p>',
+        '<w:p w:rsidR="1"><w:pPr><w:pStyle w:val="X"/></w:pPr><w:r><w:rPr><w:b/></w:rPr>'
+        '<w:t>a\tb\ac\fd</w:t></w:r></w:p><w:p><w:r><w:t>plain</w:t></w:r></w:p>',
+        "<w:p><w:r><w:t>no specials</w:t></w:r></w:p>",
+        "<w:p><w:r><w:t>x\ny</w:t></w:r></w:p><w:p><w:r><w:t>z</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>p\tq</w:t></w:r><w:r><w:t>r\ns</w:t></w:r></w:p>",
+        "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>cell\nline</w:t></w:r></w:p></w:tc></w:tr></w:tbl>",
+        "<w:body>\n<w:sectPr/></w:body>",
+    ],
+    ids=["newline", "all-four", "none", "several", "table-cell", "outside-paragraph"],
+)
+def test_listing_resolution_matches_docxtpl(xml) -> None:
+    """Line breaks, tabs, new paragraphs and page breaks come out as docxtpl makes them."""
+    from letterkit.render import _resolve_listing
+
+    assert DocxTemplate(io.BytesIO()).resolve_listing(xml) == _resolve_listing(xml)
