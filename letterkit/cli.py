@@ -31,6 +31,7 @@ from letterkit.catalogs import (
 )
 from letterkit.config import Config, load_config
 from letterkit.errors import InputError, LetterkitError, Problem
+from letterkit.fields import FILTERS, all_fields
 from letterkit.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
@@ -40,12 +41,14 @@ from letterkit.i18n import (
     locale_for,
     locales_dir,
 )
-from letterkit.letters import KINDS, LAYOUTS, load_record
+from letterkit.letters import KINDS, LAYOUTS, letter_context, load_record
 from letterkit.output import write_atomic
+from letterkit.render import environment
 from letterkit.resources import data_path
 from letterkit.sending import SmtpSettings, already_sent, read_outgoing, send_all, sent_log
 from letterkit.sources import count_rows, open_csv
-from letterkit.templates import shipped_templates_dir
+from letterkit.template_check import check_template
+from letterkit.templates import custom_templates_dir, find_template, shipped_templates_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -151,7 +154,8 @@ def render(
         kinds=kinds, out_dir=out_dir,
         today=letter_date.date() if letter_date else dt.date.today(),
         now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
-        templates=templates_dir, force=force, emails=emails)
+        templates=custom_templates_dir(templates_dir, state.config.templates), force=force,
+        emails=emails)
     status = 0
     for path in records:
         try:
@@ -230,7 +234,8 @@ def batch(
         kinds=kinds, out_dir=out_dir,
         today=letter_date.date() if letter_date else dt.date.today(),
         now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
-        templates=templates_dir, force=force, resume=resume, emails=emails, durable=False)
+        templates=custom_templates_dir(templates_dir, state.config.templates), force=force,
+        resume=resume, emails=emails, durable=False)
     interactive = sys.stderr.isatty()
     bar = tqdm(total=count_rows(source) if interactive else None, unit="row",
                disable=not interactive, file=sys.stderr, dynamic_ncols=True)
@@ -366,6 +371,118 @@ def _eml_files(arguments: Iterable[Path]) -> list[Path]:
     if not files:
         raise InputError.at("no .eml files found", file=" ".join(map(str, arguments)))
     return files
+
+
+@main.group()
+def templates() -> None:
+    """The .docx templates: which are in use, copies to edit, and checks.
+
+    A custom folder (--templates, $LETTERKIT_TEMPLATES or the config's `templates`) is
+    searched first: DIR/<lang>/<kind>-<layout>.docx, then DIR/<kind>-<layout>.docx, then
+    the shipped template.
+    """
+
+
+_CUSTOM_OPTION = click.option(
+    "--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
+    help="Custom templates folder. Default: $LETTERKIT_TEMPLATES, then the config's.")
+
+
+@templates.command("list")
+@_CUSTOM_OPTION
+@click.pass_obj
+@handles_errors
+def templates_list(state: _State, templates_dir: Path | None) -> None:
+    """Show the template used for each kind, layout and language, custom or shipped."""
+    custom = custom_templates_dir(templates_dir, state.config.templates)
+    if custom is not None:
+        click.echo(f"custom templates: {custom} (then the shipped ones)")
+    for kind in KINDS:
+        for layout in LAYOUTS:
+            for language in available_languages():
+                path = find_template(kind, layout, language, custom)
+                origin = "shipped" if path.parent == shipped_templates_dir() else "custom"
+                click.echo(f"{kind:<16} {layout:<11} {language:<3} {origin:<8} {_shown(path)}")
+
+
+@templates.command("init")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@handles_errors
+def templates_init(folder: Path) -> None:
+    """Copy the shipped templates into FOLDER to edit in Word (never over existing files)."""
+    status = 0
+    for source in sorted(shipped_templates_dir().glob("*.docx")):
+        try:
+            write_atomic(folder / source.name, source.read_bytes())
+        except LetterkitError as error:
+            report(error.problems)
+            status = 1
+            continue
+        click.echo(f"wrote {_shown(folder / source.name)}")
+    click.echo(f"next: edit them in Word, then: letterkit templates check {_shown(folder)}",
+               err=True)
+    sys.exit(status)
+
+
+@templates.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-l", "--lang", "languages", multiple=True, metavar="LANG",
+              help="Check the wording against these languages' catalogs. Default: all.")
+@handles_errors
+def templates_check(paths: tuple[Path, ...], languages: tuple[str, ...]) -> None:
+    """Check TEMPLATES (.docx files or folders of them): syntax, fields, filters, Python
+    internals, tags Word damaged, and wording missing from the catalogs. Exit 1 with one
+    line per problem."""
+    for language in languages:
+        check_language(language, field="--lang")
+    files = [f for p in paths for f in (sorted(p.rglob("*.docx")) if p.is_dir() else [p])
+             if not f.name.startswith("~$")]  # Word's lock files
+    if not files:
+        raise InputError.at("no .docx templates found", file=" ".join(map(str, paths)))
+    status = 0
+    for path in files:
+        result = check_template(path, languages or None)
+        if result.problems:
+            report(result.problems)
+            status = 1
+        else:
+            click.echo(f"ok: {_shown(path)}: {len(result.fields_used)} fields, "
+                       f"{result.messages} messages")
+    sys.exit(status)
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="As Markdown tables (for the README).")
+def fields(markdown: bool) -> None:
+    """Every field a template may use, and letterkit's filters, with examples."""
+    from letterkit.letters import load_record
+
+    sample = load_record(data_path("samples") / "complaint.yaml")
+    rows = all_fields(sample)
+    env = environment(SOURCE_LANGUAGE)
+    context = letter_context(sample, kind="resolution", language=SOURCE_LANGUAGE,
+                             layout="block", today=dt.date(2026, 11, 23))
+    filters = [(name, text, example, env.from_string(example).render(context))
+               for name, (text, example) in FILTERS.items()]
+    if markdown:
+        click.echo("| field | type | required | what it is | example |")
+        click.echo("|---|---|---|---|---|")
+        for f in rows:
+            click.echo(f"| `{f.path}` | {f.type} | {'yes' if f.required else ''} | "
+                       f"{f.description} | {f.example.replace('|', '/')} |")
+        click.echo("\n| filter | what it does | example | gives |")
+        click.echo("|---|---|---|---|")
+        for name, text, example, output in filters:
+            click.echo(f"| `{name}` | {text} | `{example}` | {output} |")
+        return
+    for f in rows:
+        required = "required" if f.required else ""
+        click.echo(f"{f.path:<32} {f.type:<22} {required:<9} {f.description}")
+        if f.example:
+            click.echo(f"{'':<32} e.g. {f.example}")
+    click.echo("\nFilters (besides Jinja's own):")
+    for name, text, example, output in filters:
+        click.echo(f"  {name:<15} {text}\n  {'':<15} {example}  ->  {output}")
 
 
 @main.command()

@@ -53,6 +53,8 @@ class Config(BaseModel):
     # Where customers' replies should go, if not to the sender (a team mailbox, say).
     reply_to: Email = None
     smtp: SmtpConfig = SmtpConfig()
+    # A folder of custom templates (relative to the config file); see `templates list`.
+    templates: Path | None = None
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:
@@ -87,7 +89,10 @@ def load_config(
     data = load_data_file(found)
     if data is None:
         return Config(), found
-    return validate(Config, data, file=str(found), expected="config settings"), found
+    config = validate(Config, data, file=str(found), expected="config settings")
+    if config.templates is not None and not config.templates.is_absolute():
+        config = config.model_copy(update={"templates": found.parent / config.templates})
+    return config, found
 
 
 def apply_config(data: Any, config: Config) -> Any:

@@ -15,7 +15,7 @@ from letterkit.output import letter_path, safe_folder_name
 from letterkit.record import Record, validate_record
 from letterkit.render import compile_template
 from letterkit.sources import load_data_file
-from letterkit.templates import find_template
+from letterkit.templates import find_template, shipped_templates_dir
 
 KINDS = ("acknowledgement", "meeting", "resolution")
 LAYOUTS = ("block", "semi-block")
@@ -146,6 +146,10 @@ def make_letter(
     """
     check_language(language, field="language")
     path = find_template(kind, layout, language, templates)
+    if path.parent != shipped_templates_dir():
+        from letterkit.template_check import ensure_usable  # it imports this module's peers
+
+        ensure_usable(path, language)
     template = compile_template(path, language, native_digits=native_digits)
     context = letter_context(record, kind=kind, language=language, layout=layout, today=today)
     return Letter(record.reference, kind, language, layout, template.render(context))

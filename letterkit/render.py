@@ -258,6 +258,30 @@ def _resolve_listing(xml: str) -> str:
     return "".join(pieces)
 
 
+_WORD_HABITS = str.maketrans({"\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u2009": " "})
+# A template is opened whole only if it is a plausible Word document: no zip bombs.
+MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ENTRIES = 2000
+
+
+def check_package(package: zipfile.ZipFile, *, name: str) -> None:
+    """Refuse a .docx whose contents would unpack to something no letter needs."""
+    infos = package.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise TemplateError.at(f"refused: {len(infos)} files inside; a Word document has "
+                               f"far fewer than {MAX_ENTRIES}", file=name)
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TemplateError.at(f"refused: it would unpack to {unpacked // 2**20} MiB; a letter "
+                               f"template stays well under {MAX_UNPACKED_BYTES // 2**20} MiB",
+                               file=name)
+    names = {i.filename for i in infos}
+    for required in ("[Content_Types].xml", "word/document.xml"):
+        if required not in names:
+            raise TemplateError.at(f"is not a Word document: {required} is missing", file=name)
+
+
 _TABLE_RESHAPING_TAG = re.compile(r"\{%-?\s*(?:tc\s|hm\s*-?%|colspan\s)")
 
 
@@ -276,19 +300,21 @@ def part_source(blob: bytes, *, part_name: str, template: str) -> PartSource:
     reshapes = bool(_TABLE_RESHAPING_TAG.search(re.sub(r"<[^>]+>", "", xml)))
     xml = _PATCHER.patch_xml(xml)
     # Word escapes what sits inside a tag as XML ("&amp;", "&quot;"); Jinja must see it
-    # as the admin typed it, so that `_("Terms & conditions")` is one message.
-    xml = _JINJA_TAG.sub(lambda m: html.unescape(m.group(0)), xml)
+    # as the admin typed it, so that `_("Terms & conditions")` is one message. Word's
+    # autocorrect also turns "-" into dashes and spaces into non-breaking ones.
+    xml = _JINJA_TAG.sub(lambda m: html.unescape(m.group(0)).translate(_WORD_HABITS), xml)
     return PartSource(part_name, re.sub(r"<w:p([ >])", r"\n<w:p\1", xml), reshapes)
 
 
 def template_sources(docx: bytes, *, name: str) -> list[PartSource]:
     """The Jinja source of every part of a .docx that may hold tags."""
+    if len(docx) > MAX_TEMPLATE_BYTES:
+        raise TemplateError.at(f"refused: {len(docx) // 2**20} MiB is far larger than a letter "
+                               "template", file=name)
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as package:
+            check_package(package, name=name)
             names = set(package.namelist())
-            if "[Content_Types].xml" not in names:
-                raise TemplateError.at("is not a Word document: no [Content_Types].xml",
-                                       file=name)
             parts = [p for p in _templated_parts(package.read("[Content_Types].xml"))
                      if p in names]
             return [part_source(package.read(p), part_name=p, template=name) for p in parts]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from letterkit.errors import TemplateError
@@ -37,3 +39,15 @@ def find_template(kind: str, layout: str, language: str, custom: Path | None = N
         f"no template for {kind} in {layout} layout; looked for "
         + ", ".join(str(p) for p in candidates)
     )
+
+
+def custom_templates_dir(option: Path | None, configured: Path | None,
+                         env: Mapping[str, str] | None = None) -> Path | None:
+    """The custom templates folder in force: --templates, then $LETTERKIT_TEMPLATES, then
+    the config's `templates`."""
+    env = os.environ if env is None else env
+    if option is not None:
+        return option
+    if env.get("LETTERKIT_TEMPLATES"):
+        return Path(env["LETTERKIT_TEMPLATES"])
+    return configured

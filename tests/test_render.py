@@ -166,26 +166,46 @@ def test_styles_carry_a_telugu_capable_font(sample_data) -> None:
 
 
 def test_unknown_field_is_an_error_naming_it(custom_template, sample_data) -> None:
-    """A template naming a field the record lacks fails, quoting the paragraph."""
+    """A template naming a field the record lacks fails before rendering, quoting the
+    paragraph and suggesting the field meant."""
     folder = custom_template("Nickname: {{ customer.nickname }}")
     with pytest.raises(TemplateError) as caught:
         render(sample_data, templates=folder)
-    message = str(caught.value)
-    assert "'nickname' is not a field letterkit gives templates" in message
-    assert "“Nickname: {{ customer.nickname }}”" in message
+    assert ("'customer.nickname' is not a field of a complaint letter; did you mean "
+            "customer.name? (paragraph “Nickname: {{ customer.nickname }}”)") in str(caught.value)
+
+
+def test_render_time_guards_stand_behind_the_check(custom_template, sample_data) -> None:
+    """Rendering itself is strict and sandboxed too: an unknown field or a reach for
+    Python internals fails even in a template that was never checked."""
+    from letterkit.letters import letter_context
+    from letterkit.render import compile_template
+
+    context = letter_context(validate_record(sample_data), kind="resolution", language="en",
+                             layout="block", today=TODAY)
+    for paragraph, expected in (
+        ("Nickname: {{ customer.nickname }}", "'nickname' is not a field letterkit gives"),
+        ("{{ customer.__class__.__mro__ }}", "refused: the template reaches for Python"),
+    ):
+        folder = custom_template(paragraph)
+        compiled = compile_template(folder / "resolution-block.docx", "en")
+        with pytest.raises(TemplateError, match=expected):
+            compiled.render(context)
+        (folder / "resolution-block.docx").unlink()
 
 
 def test_template_syntax_error_names_the_paragraph(custom_template, sample_data) -> None:
     """An unclosed `if` is reported with the template's file name."""
     folder = custom_template("{% if customer.title %}Hello")
-    with pytest.raises(TemplateError, match=r"resolution-block\.docx: .*endif"):
+    with pytest.raises(TemplateError, match=r"resolution-block\.docx: '\{% if %\}' is never "
+                       r"closed: add '\{% endif %\}'"):
         render(sample_data, templates=folder)
 
 
 def test_sandbox_refuses_python_internals(custom_template, sample_data) -> None:
     """A template reaching for Python internals is refused and runs nothing."""
     folder = custom_template("{{ customer.__class__.__mro__ }}")
-    with pytest.raises(TemplateError, match="refused: the template reaches for Python internals"):
+    with pytest.raises(TemplateError, match="refused: 'customer.__class__' reaches for Python"):
         render(sample_data, templates=folder)
 
 

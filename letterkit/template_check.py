@@ -1,0 +1,301 @@
+"""Checking a template an admin edited in Word, before any letter is made from it.
+
+Each problem is one line in words an admin understands, with the paragraph (and whether it
+sits in a table cell, a text box, a header or a footer) where it stands.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+
+from letterkit.catalogs import extract_docx
+from letterkit.errors import Problem, TemplateError
+from letterkit.fields import FILTERS, field_tree
+from letterkit.i18n import SOURCE_LANGUAGE, available_languages, translations
+from letterkit.render import PartSource, environment, template_sources
+
+_GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+_ALWAYS = {"loop", "caller", "varargs", "kwargs", "self", "super"}
+_ANY: Any = object()  # a value whose shape the check does not follow
+_OPENERS = {"if", "for", "macro", "call", "filter", "set", "with", "block", "trans", "raw",
+            "autoescape"}
+
+
+@dataclass
+class CheckResult:
+    template: Path
+    problems: list[Problem] = field(default_factory=list)
+    fields_used: set[str] = field(default_factory=set)
+    messages: int = 0
+
+
+def check_template(path: Path, languages: Iterable[str] | None = None) -> CheckResult:
+    """Every problem letterkit can find in a template without a record: syntax, fields and
+    filters that do not exist, Python internals, tags Word damaged, wording missing from
+    the catalogs of `languages` (default: every language)."""
+    result = CheckResult(path)
+    try:
+        parts = template_sources(path.read_bytes(), name=str(path))
+    except TemplateError as error:
+        result.problems += error.problems
+        return result
+    except OSError as exc:
+        result.problems.append(Problem(f"cannot be read: {exc.strerror}", file=str(path)))
+        return result
+    env = environment(SOURCE_LANGUAGE)
+    for part in parts:
+        _check_part(part, env, result)
+    if not result.problems:
+        _check_wording(path, languages, result)
+    result.problems = list(dict.fromkeys(result.problems))  # one line per problem and place
+    return result
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_problems(path: str, mtime_ns: int, size: int, language: str) -> tuple[Problem, ...]:
+    return tuple(check_template(Path(path), [language]).problems)
+
+
+def ensure_usable(path: Path, language: str) -> None:
+    """Refuse a custom template with problems before a letter is made from it (checked
+    once per file version and language)."""
+    stat = path.stat()
+    problems = _cached_problems(str(path), stat.st_mtime_ns, stat.st_size, language)
+    if problems:
+        raise TemplateError(problems)
+
+
+# --- one part --------------------------------------------------------------------------
+
+class _Where:
+    """Where a line of a part's source stands, in an admin's words."""
+
+    def __init__(self, template: Path, part: PartSource) -> None:
+        self.template, self.part = str(template), part.name
+        self.lines = part.source.splitlines()
+        self._cells: list[tuple[int, int]] = []
+        cell = box = 0
+        for line in self.lines:
+            cell += line.count("<w:tc>") + line.count("<w:tc ") - line.count("</w:tc>")
+            box += line.count("<w:txbxContent") - line.count("</w:txbxContent>")
+            self._cells.append((cell, box))
+
+    def problem(self, message: str, lineno: int | None) -> Problem:
+        where = [] if self.part == "word/document.xml" else [_part_label(self.part)]
+        if lineno is not None and 0 < lineno <= len(self.lines):
+            cell, box = self._cells[lineno - 1]
+            where += ["text box"] if box > 0 else ["table cell"] if cell > 0 else []
+            text = paragraph_text(self.lines[lineno - 1])
+            if text:
+                where.append(f"paragraph “{text if len(text) <= 100 else text[:99] + '…'}”")
+        return Problem(f"{message} ({', '.join(where)})" if where else message,
+                       file=self.template)
+
+
+def paragraph_text(line: str) -> str:
+    """A line of a part's source as the admin sees that paragraph in Word."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", line)).strip()
+
+
+def _part_label(part: str) -> str:
+    for word in ("header", "footer", "footnotes", "endnotes"):
+        if word in part:
+            return word
+    return "document properties" if part.startswith("docProps") else part
+
+
+def _check_part(part: PartSource, env: jinja2.Environment, result: CheckResult) -> None:
+    where = _Where(result.template, part)
+    try:
+        tree = env.parse(part.source)
+    except jinja2.TemplateSyntaxError as exc:
+        result.problems.append(_syntax_problem(exc, part, env, where))
+        return
+    _Walker(where, env, result).visit(tree, {})
+    for lineno, line in enumerate(where.lines, start=1):
+        text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", paragraph_text(line))
+        for broken, fixed in (("{ {", "{{"), ("} }", "}}"), ("{ %", "{%"), ("% }", "%}")):
+            if broken in text:
+                result.problems.append(where.problem(
+                    f"a tag looks broken: '{broken}' should be '{fixed}' (Word may have "
+                    "added a space)", lineno))
+        for stray in ("}}", "%}"):
+            if stray in text:
+                result.problems.append(where.problem(
+                    f"a stray '{stray}' with no tag before it would be printed as it is",
+                    lineno))
+
+
+def _syntax_problem(exc: jinja2.TemplateSyntaxError, part: PartSource,
+                    env: jinja2.Environment, where: _Where) -> Problem:
+    unclosed = _unclosed_block(part.source, env)
+    if unclosed is not None and "Unexpected end of template" in (exc.message or ""):
+        name, lineno = unclosed
+        return where.problem(f"'{{% {name} %}}' is never closed: add '{{% end{name} %}}' "
+                             "where it should end", lineno)
+    message = exc.message or str(exc)
+    if message.startswith("Encountered unknown tag"):
+        message = f"{message} (letterkit's tags are Jinja's: if, for, set, trans …)"
+    return where.problem(f"the template cannot be read: {message}", exc.lineno)
+
+
+def _unclosed_block(source: str, env: jinja2.Environment) -> tuple[str, int] | None:
+    """The innermost block tag opened and never closed, with its line."""
+    stack: list[tuple[str, int]] = []
+    try:
+        tokens = list(env.lex(source))
+    except jinja2.TemplateSyntaxError:
+        return None
+    for i, (lineno, kind, _value) in enumerate(tokens):
+        if kind != "block_begin" or i + 2 >= len(tokens):
+            continue
+        _, name_kind, name = tokens[i + 2] if tokens[i + 1][1] == "whitespace" else tokens[i + 1]
+        if name_kind != "name":
+            continue
+        if name in _OPENERS and not (name == "set" and _is_inline_set(tokens, i)):
+            stack.append((name, lineno))
+        elif name.startswith("end") and stack and stack[-1][0] == name[3:]:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _is_inline_set(tokens: list[tuple[int, str, str]], start: int) -> bool:
+    for _, kind, value in tokens[start + 1:]:
+        if kind == "block_end":
+            return False
+        if kind == "operator" and value == "=":
+            return True
+    return False
+
+
+class _Walker:
+    """Follows names through the Jinja syntax tree against the fields a letter has."""
+
+    def __init__(self, where: _Where, env: jinja2.Environment, result: CheckResult) -> None:
+        self.where, self.env, self.result = where, env, result
+        self.tree = field_tree()
+        self.known = set(self.tree) | _GETTEXT | _ALWAYS | set(env.globals)
+
+    def problem(self, message: str, node: nodes.Node) -> None:
+        self.result.problems.append(self.where.problem(message, getattr(node, "lineno", None)))
+
+    def visit(self, node: nodes.Node, scope: dict[str, Any]) -> None:
+        if isinstance(node, nodes.For):
+            self.visit(node.iter, scope)
+            shape = self.shape(node.iter, scope)[0]
+            inner = dict(scope)
+            item = shape[0] if isinstance(shape, list) and shape else _ANY
+            for target in _names(node.target):
+                inner[target] = item if isinstance(node.target, nodes.Name) else _ANY
+            for child in (*node.body, *node.else_, *([node.test] if node.test else [])):
+                self.visit(child, inner)
+            return
+        if isinstance(node, nodes.Assign | nodes.AssignBlock):
+            for target in _names(node.target):
+                scope[target] = _ANY
+        if isinstance(node, nodes.Macro | nodes.CallBlock):
+            self.problem("macros are not supported in letter templates", node)
+            return
+        if isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem):
+            self.shape(node, scope)
+            if isinstance(node, nodes.Getitem):
+                self.visit(node.arg, scope)
+            return
+        if isinstance(node, nodes.Filter | nodes.Test):
+            self._check_name(node)
+        for child in node.iter_child_nodes():
+            self.visit(child, scope)
+
+    def _check_name(self, node: nodes.Filter | nodes.Test) -> None:
+        kind, known = ("filter", self.env.filters) if isinstance(node, nodes.Filter) \
+            else ("test", self.env.tests)
+        if node.name not in known:
+            ours = sorted(FILTERS) if kind == "filter" else sorted(known)
+            close = difflib.get_close_matches(node.name, list(known), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            self.problem(f"there is no {kind} named '{node.name}'; {hint}"
+                         f"letterkit's {kind}s include {', '.join(ours[:12])}", node)
+
+    def shape(self, node: nodes.Node, scope: dict[str, Any]) -> tuple[Any, str]:
+        """What a name or dotted path refers to, reporting fields that do not exist."""
+        if isinstance(node, nodes.Name):
+            if node.name.startswith("__") or (node.name.startswith("_") and node.name != "_"):
+                self._refuse(node.name, node)
+                return _ANY, node.name
+            if node.name in scope:
+                return scope[node.name], node.name
+            if node.name in self.tree:
+                self.result.fields_used.add(node.name)
+                return self.tree[node.name], node.name
+            if node.name not in self.known:
+                self._unknown(node.name, list(self.known - _ALWAYS - set(self.env.globals)),
+                              node)
+            return _ANY, node.name
+        if isinstance(node, nodes.Getattr | nodes.Getitem):
+            base, path = self.shape(node.node, scope)
+            key = node.attr if isinstance(node, nodes.Getattr) else (
+                node.arg.value if isinstance(node.arg, nodes.Const) else None)
+            if isinstance(key, str) and key.startswith("_"):
+                self._refuse(f"{path}.{key}", node)
+                return _ANY, path
+            if isinstance(key, int) and isinstance(base, list):
+                return (base[0] if base else _ANY), f"{path}.N"
+            if isinstance(key, str) and isinstance(base, dict):
+                full = f"{path}.{key}"
+                if key in base:
+                    self.result.fields_used.add(full)
+                    return base[key], full
+                self._unknown(full, [f"{path}.{k}" for k in base], node)
+                return _ANY, full
+            return _ANY, path
+        self.visit(node, scope)
+        return _ANY, ""
+
+    def _unknown(self, name: str, choices: list[str], node: nodes.Node) -> None:
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else "; see `letterkit fields`"
+        self.problem(f"'{name}' is not a field of a complaint letter{hint}", node)
+
+    def _refuse(self, name: str, node: nodes.Node) -> None:
+        self.problem(f"refused: '{name}' reaches for Python internals; a template may use "
+                     "the letter's fields only", node)
+
+
+def _names(target: nodes.Node) -> list[str]:
+    """The names a for or set target binds: itself, or those inside a tuple."""
+    if isinstance(target, nodes.Name):
+        return [target.name]
+    return [name.name for name in target.find_all(nodes.Name)]
+
+
+def _check_wording(path: Path, languages: Iterable[str] | None, result: CheckResult) -> None:
+    wanted = [lang for lang in (languages or available_languages()) if lang != SOURCE_LANGUAGE]
+    with path.open("rb") as fh:
+        found = list(extract_docx(fh, ("_", "gettext", "ngettext", "pgettext", "npgettext"),
+                                  (), {"filename": str(path)}))
+    result.messages = len(found)
+    for language in wanted:
+        catalog = translations(language)
+        for _, funcname, message, comments in found:
+            msgid = message[0] if isinstance(message, tuple) else message
+            if not isinstance(msgid, str) or not msgid:
+                continue
+            if funcname in ("ngettext",) and isinstance(message, tuple):
+                translated = catalog.ngettext(msgid, str(message[1]), 1) != msgid
+            else:
+                translated = catalog.gettext(msgid) != msgid
+            if not translated:
+                where = comments[-1].split(": ", 1)[-1] if comments else ""
+                result.problems.append(Problem(
+                    f"the wording {msgid!r} is not in the {language} catalog, so a "
+                    f"{language} letter would show it in English (in the paragraph {where}); "
+                    "run `letterkit i18n update` and translate it", file=str(path)))
