@@ -84,10 +84,10 @@ class _Where:
         self.lines = part.source.splitlines()
         self._cells: list[tuple[int, int]] = []
         cell = box = 0
-        for line in self.lines:
+        for line in self.lines:  # a paragraph's line starts inside whatever holds it
+            self._cells.append((cell, box))
             cell += line.count("<w:tc>") + line.count("<w:tc ") - line.count("</w:tc>")
             box += line.count("<w:txbxContent") - line.count("</w:txbxContent>")
-            self._cells.append((cell, box))
 
     def problem(self, message: str, lineno: int | None) -> Problem:
         where = [] if self.part == "word/document.xml" else [_part_label(self.part)]
