@@ -108,7 +108,8 @@ def run_batch(
             summary.files += len(result.outcome.written)
             summary.skipped += len(result.outcome.skipped)
             manifest.add(result)
-            notes.add(result.row, result.reference, result.outcome.notes)
+            notes.add(result.row, result.reference,
+                      [*result.outcome.notes, *result.outcome.warnings])
             summary.not_made += sum(1 for n in result.outcome.notes if n.message.startswith(
                 "skipped "))
             if result.failed:

@@ -3,6 +3,7 @@ calendar invitation (.ics)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from letterkit.invitation import build_invitation
 from letterkit.letters import KIND_NAMES, Letter, make_letter, plan_kinds
 from letterkit.mail import build_email, email_problems, sender
 from letterkit.output import write_atomic
+from letterkit.practice import check_record, late_note, word_lists
 from letterkit.record import Record
 
 
@@ -75,6 +77,7 @@ class RecordOutcome:
     written: list[WrittenFile] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # the practice checks' findings
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -98,6 +101,7 @@ class WriteOptions:
     resume: bool = False
     emails: bool = True
     durable: bool = True
+    strict: bool = False  # refuse to write a record the practice checks find fault with
 
 
 def write_letters(record: Record, options: WriteOptions) -> RecordOutcome:
@@ -112,6 +116,17 @@ def write_letters(record: Record, options: WriteOptions) -> RecordOutcome:
     check_language(language, field="--lang" if options.language else "language")
     outcome = RecordOutcome()
     todo, outcome.notes = plan_kinds(record, options.kinds)
+    lists = word_lists(config.practice_words)
+    findings = check_record(record, todo, today=options.today, lists=lists)
+    outcome.warnings = [f.as_problem() for f in findings]
+    late = late_note(record, options.today, config.respond_within_working_days)
+    if late and "acknowledgement" in todo:
+        outcome.notes.append(Problem(late, field="received"))
+    if options.strict and outcome.warnings:
+        outcome.problems = [dataclasses.replace(w, message=f"{w.message} (--strict: no "
+                                                "letters written)") for w in outcome.warnings]
+        outcome.warnings = []
+        return outcome
     for kind in todo:
         letter = make_letter(record, kind, language=language,
                              layout=options.layout or record.layout or config.layout,

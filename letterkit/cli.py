@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -29,7 +29,7 @@ from letterkit.catalogs import (
     update_catalog,
     write_catalog,
 )
-from letterkit.config import Config, load_config
+from letterkit.config import Config, apply_config, load_config
 from letterkit.errors import InputError, LetterkitError, Problem
 from letterkit.fields import FILTERS, all_fields
 from letterkit.i18n import (
@@ -41,12 +41,14 @@ from letterkit.i18n import (
     locale_for,
     locales_dir,
 )
-from letterkit.letters import KINDS, LAYOUTS, letter_context, load_record
+from letterkit.letters import KINDS, LAYOUTS, letter_context, load_record, plan_kinds
 from letterkit.output import write_atomic
+from letterkit.practice import check_record, late_note, word_lists
+from letterkit.record import validate_record
 from letterkit.render import environment
 from letterkit.resources import data_path
 from letterkit.sending import SmtpSettings, already_sent, read_outgoing, send_all, sent_log
-from letterkit.sources import count_rows, open_csv
+from letterkit.sources import count_rows, csv_rows, open_csv
 from letterkit.template_check import check_template
 from letterkit.templates import custom_templates_dir, find_template, shipped_templates_dir
 
@@ -129,6 +131,8 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Replace letters that already exist.")
 @click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
               help="Write the .docx letters only: no .eml or .ics.")
+@click.option("--strict", is_flag=True,
+              help="Write nothing for a record the practice checks find fault with.")
 @click.pass_obj
 @handles_errors
 def render(
@@ -142,6 +146,7 @@ def render(
     letter_date: dt.datetime | None,
     force: bool,
     emails: bool,
+    strict: bool,
 ) -> None:
     """Make the letters for one or more RECORDS (YAML or JSON files).
 
@@ -155,7 +160,7 @@ def render(
         today=letter_date.date() if letter_date else dt.date.today(),
         now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
         templates=custom_templates_dir(templates_dir, state.config.templates), force=force,
-        emails=emails)
+        emails=emails, strict=strict)
     status = 0
     for path in records:
         try:
@@ -170,9 +175,10 @@ def _render_one(path: Path, config: Config, options: WriteOptions) -> int:
     record = load_record(path, config)
     outcome = write_letters(record, options)
     report(outcome.notes, label="note", file=str(path))
+    report(outcome.warnings, label="warning", file=str(path))
     for file in outcome.written:
         click.echo(f"wrote {_shown(file.path)} ({file.what})")
-    report(outcome.problems)
+    report(outcome.problems, file=str(path))
     return 1 if outcome.problems else 0
 
 
@@ -200,6 +206,8 @@ def _render_one(path: Path, config: Config, options: WriteOptions) -> int:
               help="The date the letters carry (YYYY-MM-DD). Default: today.")
 @click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
               help="Write the .docx letters only: no .eml or .ics.")
+@click.option("--strict", is_flag=True,
+              help="A row the practice checks find fault with is a bad row: no letters.")
 @click.pass_obj
 @handles_errors
 def batch(
@@ -217,6 +225,7 @@ def batch(
     templates_dir: Path | None,
     letter_date: dt.datetime | None,
     emails: bool,
+    strict: bool,
 ) -> None:
     """Make the letters for every row of a CSV (see `letterkit sample` for its columns).
 
@@ -235,7 +244,7 @@ def batch(
         today=letter_date.date() if letter_date else dt.date.today(),
         now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
         templates=custom_templates_dir(templates_dir, state.config.templates), force=force,
-        resume=resume, emails=emails, durable=False)
+        resume=resume, emails=emails, durable=False, strict=strict)
     interactive = sys.stderr.isatty()
     bar = tqdm(total=count_rows(source) if interactive else None, unit="row",
                disable=not interactive, file=sys.stderr, dynamic_ncols=True)
@@ -371,6 +380,61 @@ def _eml_files(arguments: Iterable[Path]) -> list[Path]:
     if not files:
         raise InputError.at("no .eml files found", file=" ".join(map(str, arguments)))
     return files
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-k", "--kind", "kinds", multiple=True, default=["all"], show_default=True,
+              type=click.Choice([*KINDS, "all"]), help="Check for these letters only.")
+@click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The letters' date the checks work from (YYYY-MM-DD). Default: today.")
+@click.pass_obj
+@handles_errors
+def check(state: _State, inputs: tuple[Path, ...], kinds: tuple[str, ...],
+          letter_date: dt.datetime | None) -> None:
+    """Check records (YAML, JSON, or every row of a CSV) against the practice: what each
+    letter must commit to, and wording that blames, stonewalls, sends the customer
+    elsewhere, promises too much or reads like a form. Exit 1 when anything is found;
+    notes (a late first answer) do not count."""
+    config = state.config
+    today = letter_date.date() if letter_date else dt.date.today()
+    lists = word_lists(config.practice_words)
+    status = 0
+    checked = 0
+    for path in inputs:
+        try:
+            for row, record in _records_in(path, config):
+                checked += 1
+                if isinstance(record, LetterkitError):
+                    report(record.problems)
+                    status = max(status, 2)
+                    continue
+                todo = plan_kinds(record, ["all"])[0] if "all" in kinds else list(kinds)
+                findings = check_record(record, todo, today=today, lists=lists)
+                report([f.as_problem(str(path), row) for f in findings], label="finding")
+                late = late_note(record, today, config.respond_within_working_days)
+                if late:
+                    report([Problem(late, file=str(path), row=row, field="received")],
+                           label="note")
+                status = max(status, 1 if findings else 0)
+        except LetterkitError as error:
+            report(error.problems)
+            status = max(status, error.exit_code)
+    click.echo(f"checked {checked} record{'s' if checked != 1 else ''}: "
+               f"{'clean' if status == 0 else 'see above'}", err=True)
+    sys.exit(status)
+
+
+def _records_in(path: Path, config: Config) -> Iterator[tuple[int | None, Any]]:
+    """(row, record or the error that stopped it) for a record file or each CSV row."""
+    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        for row, data in csv_rows(open_csv(path)):
+            try:
+                yield row, validate_record(apply_config(data, config), file=str(path), row=row)
+            except LetterkitError as error:
+                yield row, error
+    else:
+        yield None, load_record(path, config)
 
 
 @main.group()

@@ -55,6 +55,10 @@ class Config(BaseModel):
     smtp: SmtpConfig = SmtpConfig()
     # A folder of custom templates (relative to the config file); see `templates list`.
     templates: Path | None = None
+    # The practice checks: how soon a first answer is due, and extra phrases to flag
+    # (a YAML file laid out like locales/en/practice.yaml, relative to the config file).
+    respond_within_working_days: int = 1
+    practice_words: Path | None = None
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:
@@ -90,8 +94,10 @@ def load_config(
     if data is None:
         return Config(), found
     config = validate(Config, data, file=str(found), expected="config settings")
-    if config.templates is not None and not config.templates.is_absolute():
-        config = config.model_copy(update={"templates": found.parent / config.templates})
+    for name in ("templates", "practice_words"):
+        value = getattr(config, name)
+        if value is not None and not value.is_absolute():
+            config = config.model_copy(update={name: found.parent / value})
     return config, found
 
 

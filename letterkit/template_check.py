@@ -21,6 +21,7 @@ from letterkit.catalogs import extract_docx
 from letterkit.errors import Problem, TemplateError
 from letterkit.fields import FILTERS, field_tree
 from letterkit.i18n import SOURCE_LANGUAGE, available_languages, translations
+from letterkit.practice import check_wording, word_lists
 from letterkit.render import PartSource, environment, template_sources
 
 _GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
@@ -56,6 +57,7 @@ def check_template(path: Path, languages: Iterable[str] | None = None) -> CheckR
         _check_part(part, env, result)
     if not result.problems:
         _check_wording(path, languages, result)
+        _check_practice(path, parts, languages, result)
     result.problems = list(dict.fromkeys(result.problems))  # one line per problem and place
     return result
 
@@ -268,6 +270,38 @@ class _Walker:
     def _refuse(self, name: str, node: nodes.Node) -> None:
         self.problem(f"refused: '{name}' reaches for Python internals; a template may use "
                      "the letter's fields only", node)
+
+
+def _check_practice(path: Path, parts: list[PartSource], languages: Iterable[str] | None,
+                    result: CheckResult) -> None:
+    """The template's own wording, in every language, against the practice's word lists;
+    an acknowledgement must apologise."""
+    lists = word_lists()
+    wanted = list(languages or available_languages())
+    texts: list[tuple[str, str]] = []  # (how to say where, text)
+    for part in parts:
+        for line in part.source.splitlines():
+            text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", paragraph_text(line))
+            if text.strip():
+                texts.append((f"paragraph “{paragraph_text(line)[:80]}”", text))
+    with path.open("rb") as fh:
+        for _, _, message, _ in extract_docx(fh, ("_", "gettext", "ngettext"), (),
+                                             {"filename": str(path)}):
+            msgid = message[0] if isinstance(message, tuple) else message
+            if not isinstance(msgid, str):
+                continue
+            for language in wanted:
+                shown = translations(language).gettext(msgid)
+                texts.append((f"wording {msgid[:60]!r} in {language}", shown))
+    for where, text in texts:
+        for words, problem, practice, suggestion in check_wording(text, lists):
+            result.problems.append(Problem(f"“{words}”: {problem} ({practice}). {suggestion} "
+                                           f"({where})", file=str(path)))
+    if path.name.startswith("acknowledgement") and not any(
+            lists.apologises(text) for _, text in texts):
+        result.problems.append(Problem(
+            "the acknowledgement never apologises (Acknowledge and apologise sincerely, "
+            "taking full responsibility). Add a sentence of apology.", file=str(path)))
 
 
 def _names(target: nodes.Node) -> list[str]:
