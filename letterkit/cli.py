@@ -41,7 +41,7 @@ from letterkit.i18n import (
     locale_for,
     locales_dir,
 )
-from letterkit.letters import KINDS, LAYOUTS, letter_context, load_record, plan_kinds
+from letterkit.letters import KINDS, LAYOUTS, letter_context, load_record
 from letterkit.output import write_atomic
 from letterkit.practice import check_record, late_note, word_lists
 from letterkit.record import validate_record
@@ -409,8 +409,9 @@ def check(state: _State, inputs: tuple[Path, ...], kinds: tuple[str, ...],
                     report(record.problems)
                     status = max(status, 2)
                     continue
-                todo = plan_kinds(record, ["all"])[0] if "all" in kinds else list(kinds)
-                findings = check_record(record, todo, today=today, lists=lists)
+                # Every letter asked for: a letter the record cannot have yet (an action
+                # without a date) is exactly what the check must name.
+                findings = check_record(record, kinds, today=today, lists=lists)
                 report([f.as_problem(str(path), row) for f in findings], label="finding")
                 late = late_note(record, today, config.respond_within_working_days)
                 if late:

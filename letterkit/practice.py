@@ -92,6 +92,9 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         stem = word.rstrip("*")
         telugu = any("\u0c00" <= c <= "\u0c7f" for c in stem)
         piece = re.escape(stem)
+        if telugu and n == len(words) - 1 and "\u0c3e" <= stem[-1] <= "\u0c4c":
+            # Sandhi drops a final vowel before an ending (జరగదు + అని = జరగదని).
+            piece = re.escape(stem[:-1])
         if word.endswith("*") or (telugu and n == len(words) - 1):
             piece += f"{_LETTER}*"
         parts.append(piece)

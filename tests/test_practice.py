@@ -1,0 +1,223 @@
+"""The practice checks: every sin caught and quoted in English and Telugu, innocent text
+left alone, missing commitments named, and render's --strict."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from letterkit.cli import main
+from letterkit.resources import data_path
+
+DATE = "2026-11-23"
+SAMPLES = data_path("samples")
+
+
+def telugu_sample() -> dict:
+    return yaml.safe_load((SAMPLES / "complaint.te.yaml").read_text(encoding="utf-8"))
+
+
+def run(runner, *args: str):
+    return runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def check(runner, write_record, data: dict):
+    return run(runner, "check", str(write_record(data)), "--date", DATE)
+
+
+ENGLISH_SINS = [
+    ("jargon", "Your case was escalated to L2 and the TAT is 3 days.", "escalated"),
+    ("jargon", "Your case was escalated to L2 and the TAT is 3 days.", "TAT"),
+    ("blame", "The door was dented, but it was not our fault.", "not our fault"),
+    ("blame", "You failed to check the box on delivery.", "You failed to"),
+    ("blame", "Delays are beyond our control.", "beyond our control"),
+    ("rulebook", "As per policy we cannot replace it.", "As per policy"),
+    ("rulebook", "Returns after 7 days are not allowed.", "not allowed"),
+    ("runaround", "Please visit our website to book a visit.", "visit our website"),
+    ("runaround", "Kindly fill in the form at the store.", "fill in the form"),
+    ("runaround", "For refunds, call another number.", "call another number"),
+    ("guarantee", "We guarantee this will never happen again.", "guarantee"),
+    ("guarantee", "Our service is 100% reliable.", "100%"),
+    ("apathy", "We regret any inconvenience caused.", "any inconvenience"),
+    ("robotism", "Dear customer, your complaint has been registered.", "Dear customer"),
+]
+
+TELUGU_SINS = [
+    ("jargon", "మీ కేసును ఎస్కలేట్ చేశాము; TAT మూడు రోజులు.", "ఎస్కలేట్"),
+    ("blame", "తలుపు దెబ్బతిన్నది, కానీ అది మా తప్పు కాదు.", "మా తప్పు కాదు"),
+    ("blame", "ఆలస్యం మా నియంత్రణలో లేదు.", "మా నియంత్రణలో లేదు"),
+    ("rulebook", "నియమాల ప్రకారం మార్చడం కుదరదు.", "నియమాల ప్రకారం"),
+    ("rulebook", "ఏడు రోజుల తర్వాత తిరిగి ఇవ్వడానికి అనుమతి లేదు.", "అనుమతి లేదు"),
+    ("runaround", "దయచేసి మా వెబ్‌సైట్‌ను సందర్శించండి.", "వెబ్సైట్ను సందర్శించండి"),
+    ("runaround", "దుకాణంలో ఫారం నింపండి.", "ఫారం నింపండి"),
+    ("runaround", "రీఫండ్ కోసం వేరే నంబర్‌కు కాల్ చేయండి.", "వేరే నంబర్కు కాల్ చేయండి"),
+    ("guarantee", "ఇది మళ్ళీ ఎప్పుడూ జరగదని హామీ ఇస్తున్నాము.", "మళ్ళీ ఎప్పుడూ జరగదని"),
+    ("apathy", "దీని గురించి మేము ఏమీ చేయలేము.", "ఏమీ చేయలేము"),
+    ("robotism", "ప్రియమైన వినియోగదారుడా, మీ ఫిర్యాదు నమోదు చేయబడింది.",
+     "ప్రియమైన వినియోగదారుడా"),
+]
+
+
+@pytest.mark.parametrize(("sin", "text", "quote"), ENGLISH_SINS,
+                         ids=[f"{s}-{q}" for s, _, q in ENGLISH_SINS])
+def test_each_english_sin_is_caught_and_quoted(runner, write_record, sample_data, sin, text,
+                                               quote) -> None:
+    """A sin in staff's text is quoted back with the field and the letters it would be in."""
+    sample_data["complaint"]["summary"] = text
+    result = check(runner, write_record, sample_data)
+    assert 1 == result.exit_code
+    assert f"complaint.summary: “{quote}”: " in result.stderr
+    assert "[acknowledgement, resolution]" in result.stderr
+
+
+@pytest.mark.parametrize(("sin", "text", "quote"), TELUGU_SINS,
+                         ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(TELUGU_SINS)])
+def test_each_telugu_sin_is_caught_and_quoted(runner, write_record, sin, text, quote) -> None:
+    """The same in Telugu, inflected forms included, with Telugu guidance."""
+    data = telugu_sample()
+    data["complaint"]["summary"] = text
+    result = check(runner, write_record, data)
+    assert 1 == result.exit_code
+    assert f"“{quote}”" in result.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "The escalator at the store was out of order when the refrigerator arrived.",
+    "We have changed our policy so that damage is reported on the day it is found.",
+    "Our website now shows each delivery slot, and we call you if it moves.",
+    "మీకు తప్పుడు సమాచారం ఇచ్చినందుకు క్షమించండి.",
+    "మా సేవా కేంద్రం నియమిత సమయాల్లో తెరిచి ఉంటుంది.",
+], ids=["escalator", "policy-changed", "website-shows", "telugu-wrong-info", "telugu-hours"])
+def test_innocent_text_is_not_flagged(runner, write_record, sample_data, text) -> None:
+    """Words that only look like a sin pass."""
+    sample_data["complaint"]["summary"] = text
+    result = check(runner, write_record, sample_data)
+    assert 0 == result.exit_code, result.stderr
+
+
+def test_the_samples_pass(runner) -> None:
+    """The shipped sample records and CSV are clean at their letter date."""
+    result = run(runner, "check", str(SAMPLES / "complaint.yaml"),
+                 str(SAMPLES / "complaint.te.yaml"), str(SAMPLES / "complaints.csv"),
+                 "--date", DATE)
+    assert 0 == result.exit_code, result.stderr
+    assert "checked 4 records: clean" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["resolution"]["actions"][1].pop("due"),
+         "resolution.actions.2.due: the action 'Refund the installation charge' has no due "
+         "date"),
+        (lambda d: d["resolution"]["actions"][0].update(due="2026-11-20"),
+         "resolution.actions.1.due: the action 'Deliver and install a replacement "
+         "refrigerator' is due 2026-11-20, not after the letter's date"),
+        (lambda d: d["resolution"]["actions"][0].update(due="2026-11-24"),
+         "is due 2026-11-24, before the meeting (2026-11-25)"),
+        (lambda d: d["meeting"].update(at="2026-11-18T10:00"),
+         "meeting.at: the meeting (2026-11-18) is before the complaint arrived (2026-11-20)"),
+        (lambda d: d.pop("meeting"), "meeting: no call or meeting is proposed"),
+        (lambda d: d["resolution"].pop("prevention"),
+         "resolution.prevention: nothing says how it will not happen again"),
+        (lambda d: d.pop("cc"), "cc: nobody involved is copied"),
+        (lambda d: d["complaint"].update(subject="ORD-88213 refrigerator door"),
+         "complaint.subject: “ORD-88213 refrigerator door”: opens with a reference number"),
+    ],
+    ids=["no-due", "due-past", "due-before-meeting", "meeting-before-complaint",
+         "no-meeting", "no-prevention", "no-cc", "opens-with-number"],
+)
+def test_missing_commitments_are_named(runner, write_record, sample_data, change,
+                                       expected) -> None:
+    """What the practice requires of each letter, named by field."""
+    change(sample_data)
+    result = check(runner, write_record, sample_data)
+    assert 1 == result.exit_code
+    assert expected in result.stderr
+
+
+def test_late_answer_is_a_note_not_a_finding(runner, write_record, sample_data) -> None:
+    """A complaint answered days later gets a note; the exit status stays 0."""
+    sample_data["received"] = "2026-11-16"
+    sample_data["meeting"]["at"] = "2026-11-25T15:30"
+    result = check(runner, write_record, sample_data)
+    assert 0 == result.exit_code, result.stderr
+    assert "note: " in result.stderr
+    assert "5 working days before the letter's date: answer fast" in result.stderr
+
+
+def test_render_warns_and_strict_refuses(runner, tmp_path, write_record, sample_data) -> None:
+    """Plain render writes the letters and warns; --strict writes nothing and says why."""
+    sample_data["complaint"]["summary"] = "The door was dented, but it was not our fault."
+    record = str(write_record(sample_data))
+    plain = run(runner, "render", record, "-o", str(tmp_path / "plain"), "--date", DATE)
+    assert 0 == plain.exit_code
+    assert "warning: " in plain.stderr and "“not our fault”" in plain.stderr
+    assert 3 == len(list((tmp_path / "plain" / "CMP-2026-0142").glob("*.docx")))
+    strict = run(runner, "render", record, "-o", str(tmp_path / "strict"), "--date", DATE,
+                 "--strict")
+    assert 1 == strict.exit_code
+    assert "“not our fault”" in strict.stderr and "--strict: no letters written" in strict.stderr
+    assert not (tmp_path / "strict").exists()
+
+
+def test_batch_strict_makes_a_faulty_row_a_bad_row(runner, tmp_path, sample_data) -> None:
+    """In a batch, findings go to notes.csv, or with --strict to errors.csv."""
+    from test_batch import read_csv, write_csv
+
+    faulty = copy.deepcopy(sample_data)
+    faulty["reference"] = "CMP-FAULTY"
+    faulty["complaint"]["summary"] = "As per policy we cannot replace it."
+    source = write_csv(tmp_path / "rows.csv", [sample_data, faulty])
+    plain = run(runner, "batch", str(source), "-o", str(tmp_path / "p"), "-j", "1",
+                "--no-email", "--date", DATE)
+    assert 0 == plain.exit_code
+    assert any("As per policy" in n["message"] for n in read_csv(tmp_path / "p" / "notes.csv"))
+    strict = run(runner, "batch", str(source), "-o", str(tmp_path / "s"), "-j", "1",
+                 "--no-email", "--date", DATE, "--strict")
+    assert 1 == strict.exit_code
+    (error,) = {e["reference"] for e in read_csv(tmp_path / "s" / "errors.csv")}
+    assert "CMP-FAULTY" == error
+    assert not (tmp_path / "s" / "CMP-FAULTY").exists()
+    assert (tmp_path / "s" / "CMP-2026-0142" / "resolution.en.docx").exists()
+
+
+def test_admins_extend_the_word_lists(runner, tmp_path, write_record, sample_data) -> None:
+    """A phrase added in the config's practice_words file is caught."""
+    extra = tmp_path / "more.yaml"
+    extra.write_text("jargon:\n  phrases: [hub transfer]\n", encoding="utf-8")
+    config = tmp_path / "letterkit.yaml"
+    config.write_text("practice_words: more.yaml\n", encoding="utf-8")
+    sample_data["complaint"]["summary"] = "The parcel was held at the hub transfer."
+    result = run(runner, "--config", str(config), "check", str(write_record(sample_data)),
+                 "--date", DATE)
+    assert 1 == result.exit_code
+    assert "“hub transfer”" in result.stderr
+
+
+def test_template_wording_is_checked_too(runner, custom_template) -> None:
+    """Wording an admin adds to a template is held to the same practice."""
+    folder = custom_template("Please visit our website for the status.")
+    result = run(runner, "templates", "check", str(folder))
+    assert 1 == result.exit_code
+    assert "“visit our website”: sends the customer elsewhere" in result.stderr
+
+
+def test_acknowledgement_template_must_apologise(runner, tmp_path) -> None:
+    """An acknowledgement template without an apology is refused by the check."""
+    from docx import Document
+
+    from letterkit.templates import shipped_templates_dir
+
+    doc = Document(str(shipped_templates_dir() / "acknowledgement-block.docx"))
+    for paragraph in doc.paragraphs:
+        if "apologise" in paragraph.text:
+            paragraph._p.getparent().remove(paragraph._p)
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    doc.save(str(folder / "acknowledgement-block.docx"))
+    result = run(runner, "templates", "check", str(folder))
+    assert 1 == result.exit_code
+    assert "the acknowledgement never apologises" in result.stderr
