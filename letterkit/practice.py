@@ -60,6 +60,20 @@ class _Rule:
     practice: str
     suggestion: str
 
+    @functools.cached_property
+    def case_sensitive(self) -> bool:
+        return not self.pattern.flags & re.IGNORECASE
+
+    @functools.cached_property
+    def anchor(self) -> str:
+        """A piece of text every match contains: the phrase's longest word, without its
+        ending (and, for Telugu, without a final vowel sandhi may drop)."""
+        words = unicodedata.normalize("NFC", self.phrase).translate(_JOINERS).split()
+        word = max((w.rstrip("*") for w in words), key=len)
+        if word and "\u0c3e" <= word[-1] <= "\u0c4c":
+            word = word[:-1]
+        return word if self.case_sensitive else word.lower()
+
 
 @dataclass(frozen=True)
 class WordLists:
@@ -68,10 +82,15 @@ class WordLists:
 
     def scan(self, text: str) -> Iterator[tuple[_Rule, str]]:
         """Each rule the text breaks, with the words as they stand in the text; words
-        already quoted for one rule are not quoted again for another."""
+        quoted for one rule are not quoted again for another."""
         plain = unicodedata.normalize("NFC", text).translate(_JOINERS)
+        lowered = plain.lower()
         taken: list[tuple[int, int]] = []
         for rule in self.rules:
+            # Every letter of a batch is scanned: a plain substring test first, so a
+            # phrase's pattern only runs where its longest word appears at all.
+            if rule.anchor not in (plain if rule.case_sensitive else lowered):
+                continue
             match = rule.pattern.search(plain)
             if match and not any(a < match.end() and match.start() < b for a, b in taken):
                 taken.append(match.span())
