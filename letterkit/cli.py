@@ -108,31 +108,43 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     ctx.obj = _State(config_path)
 
 
+def letter_options(command: F) -> F:
+    """The options `render` and `batch` share: which letters, how, where, and how strictly.
+    (In a batch, a record is a row.)"""
+    for option in reversed([
+        click.option("-k", "--kind", "kinds", multiple=True, default=["all"],
+                     show_default=True, type=click.Choice([*KINDS, "all"]),
+                     help="Which letter to make; repeat for several. `all` makes every kind "
+                     "the record has the fields for and says which it skipped."),
+        click.option("-l", "--lang", "language", metavar="LANG",
+                     help="Language of the fixed wording (en, te …). Default: the record's "
+                     "`language`, then the config's, then en."),
+        click.option("--layout", type=click.Choice(LAYOUTS),
+                     help="Letter layout. Default: the record's `layout`, then the config's, "
+                     "then block."),
+        click.option("-o", "--output", "out_dir", default=Path("letters"), show_default=True,
+                     type=click.Path(path_type=Path, file_okay=False),
+                     help="Folder for the letters; each record gets a subfolder named by "
+                     "its reference."),
+        click.option("--templates", "templates_dir",
+                     type=click.Path(path_type=Path, file_okay=False),
+                     help="Folder of custom templates, used before the shipped ones. "
+                     "Default: $LETTERKIT_TEMPLATES, then the config's `templates`."),
+        click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+                     help="The date the letters carry (YYYY-MM-DD). Default: today."),
+        click.option("--force", is_flag=True, help="Replace letters that already exist."),
+        click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
+                     help="Write the .docx letters only: no .eml or .ics."),
+        click.option("--strict", is_flag=True,
+                     help="Write nothing for a record the practice checks find fault with."),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("records", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-k", "--kind", "kinds", multiple=True, default=["all"], show_default=True,
-              type=click.Choice([*KINDS, "all"]),
-              help="Which letter to make; repeat for several. `all` makes every kind the "
-              "record has the fields for and says which it skipped.")
-@click.option("-l", "--lang", "language", metavar="LANG",
-              help="Language of the fixed wording (en, te …). Default: the record's "
-              "`language`, then the config's, then en.")
-@click.option("--layout", type=click.Choice(LAYOUTS),
-              help="Letter layout. Default: the record's `layout`, then the config's, "
-              "then block.")
-@click.option("-o", "--output", "out_dir", default=Path("letters"), show_default=True,
-              type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the letters; each record gets a subfolder named by its "
-              "reference.")
-@click.option("--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder of custom templates, used before the shipped ones.")
-@click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The date the letters carry (YYYY-MM-DD). Default: today.")
-@click.option("--force", is_flag=True, help="Replace letters that already exist.")
-@click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
-              help="Write the .docx letters only: no .eml or .ics.")
-@click.option("--strict", is_flag=True,
-              help="Write nothing for a record the practice checks find fault with.")
+@letter_options
 @click.pass_obj
 @handles_errors
 def render(
@@ -184,30 +196,14 @@ def _render_one(path: Path, config: Config, options: WriteOptions) -> int:
 
 @main.command()
 @click.argument("csv_file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-k", "--kind", "kinds", multiple=True, default=["all"], show_default=True,
-              type=click.Choice([*KINDS, "all"]), help="Which letters to make for each row.")
-@click.option("-l", "--lang", "language", metavar="LANG",
-              help="Language for every row. Default: each row's `language`, then the config's.")
-@click.option("--layout", type=click.Choice(LAYOUTS), help="Layout for every row.")
-@click.option("-o", "--output", "out_dir", default=Path("letters"), show_default=True,
-              type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the letters, manifest.csv and errors.csv.")
+@letter_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes rendering at once. Default: the number of CPUs.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first bad row.")
 @click.option("--resume", is_flag=True,
               help="Skip the letters already made (after an interrupted run); make the rest.")
-@click.option("--force", is_flag=True, help="Replace letters that already exist.")
 @click.option("--delimiter", type=click.Choice([",", ";", "tab"]),
               help="Column separator. Default: detected from the header row.")
-@click.option("--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder of custom templates, used before the shipped ones.")
-@click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The date the letters carry (YYYY-MM-DD). Default: today.")
-@click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
-              help="Write the .docx letters only: no .eml or .ics.")
-@click.option("--strict", is_flag=True,
-              help="A row the practice checks find fault with is a bad row: no letters.")
 @click.pass_obj
 @handles_errors
 def batch(
