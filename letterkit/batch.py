@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from letterkit.bundle import RecordOutcome, WriteOptions, write_letters
+from letterkit.bundle import RecordOutcome, WriteOptions, finish_pdfs, write_letters
 from letterkit.config import apply_config
 from letterkit.errors import LetterkitError, Problem
+from letterkit.pdf import converter_for_this_process
 from letterkit.record import validate_record
 from letterkit.sources import CsvSource, csv_rows
 
@@ -37,6 +38,7 @@ class RowResult:
     row: int
     reference: str | None
     outcome: RecordOutcome = field(default_factory=RecordOutcome)
+    pdf_starts: int = 0  # LibreOffice starts this row's chunk took (counted on its last row)
 
     @property
     def failed(self) -> bool:
@@ -50,6 +52,7 @@ class BatchSummary:
     files: int = 0
     skipped: int = 0
     not_made: int = 0
+    pdf_starts: int = 0
     failed_rows: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
@@ -62,8 +65,15 @@ class BatchSummary:
 def process_rows(
     rows: list[tuple[int, dict[str, object]]], options: WriteOptions, source_name: str
 ) -> list[RowResult]:
-    """Validate and write the letters of some rows (in a worker process, or in this one)."""
-    return [_process_row(number, data, options, source_name) for number, data in rows]
+    """Validate and write the letters of some rows (in a worker process, or in this one);
+    with PDFs, the rows' letters are converted together, in one LibreOffice start."""
+    results = [_process_row(number, data, options, source_name) for number, data in rows]
+    if options.pdf and any(r.outcome.pending for r in results):
+        converter = converter_for_this_process()
+        before = converter.starts
+        finish_pdfs([r.outcome for r in results], options, converter)
+        results[-1].pdf_starts = converter.starts - before
+    return results
 
 
 def _process_row(
@@ -107,6 +117,7 @@ def run_batch(
             summary.letters += result.outcome.letters
             summary.files += len(result.outcome.written)
             summary.skipped += len(result.outcome.skipped)
+            summary.pdf_starts += result.pdf_starts
             manifest.add(result)
             notes.add(result.row, result.reference,
                       [*result.outcome.notes, *result.outcome.warnings])

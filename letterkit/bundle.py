@@ -18,6 +18,7 @@ from letterkit.invitation import build_invitation
 from letterkit.letters import KIND_NAMES, Letter, make_letter, plan_kinds
 from letterkit.mail import build_email, email_problems, sender
 from letterkit.output import write_atomic
+from letterkit.pdf import PdfConverter
 from letterkit.practice import check_record, late_note, word_lists
 from letterkit.record import Record
 
@@ -38,6 +39,7 @@ def letter_files(
     now: dt.datetime,
     reply_to: str | None = None,
     existing: Callable[[str], bytes | None] = lambda ext: None,
+    pdf: bytes | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """The files for a letter, and why any email or invitation could not be made.
 
@@ -54,8 +56,10 @@ def letter_files(
                                       previous=existing("ics"))
         files.append(OutputFile("ics", invitation, "the meeting invitation"))
     if not problems:
+        attached = [(letter.display_name("pdf"), pdf, ("application", "pdf"))] \
+            if pdf is not None and letter.kind == "resolution" else []
         message = build_email(letter, record, now=now, invitation=invitation,
-                              reply_to=reply_to)
+                              reply_to=reply_to, attachments=attached)
         files.append(OutputFile("eml", message.as_bytes(), f"{KIND_NAMES[letter.kind]} email"))
     return files, problems
 
@@ -79,6 +83,8 @@ class RecordOutcome:
     notes: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # the practice checks' findings
     problems: list[Problem] = field(default_factory=list)
+    # With PDFs: letters whose PDF (and email, which may attach it) are still to come.
+    pending: list[tuple[Letter, Record]] = field(default_factory=list)
 
     @property
     def letters(self) -> int:
@@ -102,6 +108,7 @@ class WriteOptions:
     emails: bool = True
     durable: bool = True
     strict: bool = False  # refuse to write a record the practice checks find fault with
+    pdf: bool = False  # a PDF beside each letter (see finish_pdfs)
 
 
 def write_letters(record: Record, options: WriteOptions) -> RecordOutcome:
@@ -139,20 +146,72 @@ def write_letters(record: Record, options: WriteOptions) -> RecordOutcome:
             outcome.notes += notes
         else:
             files = [OutputFile("docx", letter.docx, KIND_NAMES[kind])]
+        if options.pdf:
+            # The email waits for the PDF it may attach (finish_pdfs writes both).
+            files = [f for f in files if f.ext != "eml"]
+            outcome.pending.append((letter, record))
         for file in files:
             target = letter.path(options.out_dir, file.ext)
             if options.resume and target.exists():
                 outcome.skipped.append(target)
-                continue
-            try:
-                write_atomic(target, file.data, force=options.force, durable=options.durable)
-            except OutputExists as error:
-                outcome.problems += error.problems
-                continue
-            outcome.written.append(WrittenFile(kind, language, target,
-                                               hashlib.sha256(file.data).hexdigest(),
-                                               file.what))
+            else:
+                _write(outcome, letter, options, file)
     return outcome
+
+
+def finish_pdfs(outcomes: list[RecordOutcome], options: WriteOptions,
+                converter: PdfConverter) -> None:
+    """Convert the pending letters of several records in one LibreOffice start, write each
+    PDF beside its letter, then the emails held back for them."""
+    todo = []
+    for outcome in outcomes:
+        for letter, record in outcome.pending:
+            target = letter.path(options.out_dir, "pdf")
+            if options.resume and target.exists():
+                outcome.skipped.append(target)
+                _write_email(outcome, letter, record, options, target.read_bytes())
+            else:
+                todo.append((outcome, letter, record))
+    made = converter.convert([letter.path(options.out_dir) for _, letter, _ in todo])
+    for outcome, letter, record in todo:
+        pdf = made[letter.path(options.out_dir)]
+        if isinstance(pdf, Problem):
+            outcome.problems.append(pdf)
+            pdf_bytes = None
+        else:
+            _write(outcome, letter, options, OutputFile("pdf", pdf, f"{KIND_NAMES[letter.kind]} "
+                                                        "as PDF"))
+            pdf_bytes = pdf
+        _write_email(outcome, letter, record, options, pdf_bytes)
+    for outcome in outcomes:
+        outcome.pending.clear()
+
+
+def _write_email(outcome: RecordOutcome, letter: Letter, record: Record,
+                 options: WriteOptions, pdf: bytes | None) -> None:
+    if not options.emails:
+        return
+    files, _ = letter_files(letter, record, now=options.now, reply_to=options.config.reply_to,
+                            existing=partial(_existing, letter, options.out_dir), pdf=pdf)
+    for file in files:
+        if file.ext == "eml":
+            target = letter.path(options.out_dir, "eml")
+            if options.resume and target.exists():
+                outcome.skipped.append(target)
+            else:
+                _write(outcome, letter, options, file)
+
+
+def _write(outcome: RecordOutcome, letter: Letter, options: WriteOptions,
+           file: OutputFile) -> None:
+    target = letter.path(options.out_dir, file.ext)
+    try:
+        write_atomic(target, file.data, force=options.force, durable=options.durable)
+    except OutputExists as error:
+        outcome.problems += error.problems
+        return
+    outcome.written.append(WrittenFile(letter.kind, letter.language, target,
+                                       hashlib.sha256(file.data).hexdigest(), file.what))
 
 
 def _existing(letter: Letter, out_dir: Path, ext: str) -> bytes | None:

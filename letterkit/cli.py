@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from letterkit import __version__
 from letterkit.batch import ERRORS, NOTES, RowResult, run_batch
-from letterkit.bundle import WriteOptions, write_letters
+from letterkit.bundle import RecordOutcome, WriteOptions, finish_pdfs, write_letters
 from letterkit.catalogs import (
     check_catalog,
     compile_catalog,
@@ -41,8 +41,17 @@ from letterkit.i18n import (
     locale_for,
     locales_dir,
 )
-from letterkit.letters import KINDS, LAYOUTS, letter_context, load_record
-from letterkit.output import write_atomic
+from letterkit.letters import (
+    KIND_NAMES,
+    KINDS,
+    LAYOUTS,
+    letter_context,
+    load_record,
+    make_letter,
+    plan_kinds,
+)
+from letterkit.output import safe_folder_name, write_atomic
+from letterkit.pdf import converter_for_this_process, first_page_png, soffice
 from letterkit.practice import check_record, late_note, word_lists
 from letterkit.record import validate_record
 from letterkit.render import environment
@@ -137,6 +146,9 @@ def letter_options(command: F) -> F:
                      help="Write the .docx letters only: no .eml or .ics."),
         click.option("--strict", is_flag=True,
                      help="Write nothing for a record the practice checks find fault with."),
+        click.option("--pdf", is_flag=True,
+                     help="Also a PDF beside each letter (LibreOffice); the resolution email "
+                     "attaches it."),
     ]):
         command = option(command)
     return command
@@ -159,6 +171,7 @@ def render(
     force: bool,
     emails: bool,
     strict: bool,
+    pdf: bool,
 ) -> None:
     """Make the letters for one or more RECORDS (YAML or JSON files).
 
@@ -167,25 +180,30 @@ def render(
     """
     if language is not None:
         check_language(language.lower(), field="--lang")
+    if pdf:
+        soffice()  # say how to install LibreOffice before making anything
     options = WriteOptions(
         kinds=kinds, out_dir=out_dir,
         today=letter_date.date() if letter_date else dt.date.today(),
         now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
         templates=custom_templates_dir(templates_dir, state.config.templates), force=force,
-        emails=emails, strict=strict)
+        emails=emails, strict=strict, pdf=pdf)
     status = 0
+    done: list[tuple[Path, RecordOutcome]] = []
     for path in records:
         try:
-            status = max(status, _render_one(path, state.config, options))
+            done.append((path, write_letters(load_record(path, state.config), options)))
         except LetterkitError as error:
             report(error.problems, file=str(path))
             status = max(status, error.exit_code)
+    if pdf:  # every record's letters in one LibreOffice start
+        finish_pdfs([outcome for _, outcome in done], options, converter_for_this_process())
+    for path, outcome in done:
+        status = max(status, _report_outcome(path, outcome))
     sys.exit(status)
 
 
-def _render_one(path: Path, config: Config, options: WriteOptions) -> int:
-    record = load_record(path, config)
-    outcome = write_letters(record, options)
+def _report_outcome(path: Path, outcome: RecordOutcome) -> int:
     report(outcome.notes, label="note", file=str(path))
     report(outcome.warnings, label="warning", file=str(path))
     for file in outcome.written:
@@ -222,6 +240,7 @@ def batch(
     letter_date: dt.datetime | None,
     emails: bool,
     strict: bool,
+    pdf: bool,
 ) -> None:
     """Make the letters for every row of a CSV (see `letterkit sample` for its columns).
 
@@ -240,7 +259,9 @@ def batch(
         today=letter_date.date() if letter_date else dt.date.today(),
         now=dt.datetime.now(dt.UTC), config=state.config, language=language, layout=layout,
         templates=custom_templates_dir(templates_dir, state.config.templates), force=force,
-        resume=resume, emails=emails, durable=False, strict=strict)
+        resume=resume, emails=emails, durable=False, strict=strict, pdf=pdf)
+    if pdf:
+        soffice()
     interactive = sys.stderr.isatty()
     bar = tqdm(total=count_rows(source) if interactive else None, unit="row",
                disable=not interactive, file=sys.stderr, dynamic_ncols=True)
@@ -259,6 +280,8 @@ def batch(
     if summary.not_made:
         failed += (f", {summary.not_made} letters not made for lack of fields "
                    f"(see {_shown(out_dir / NOTES)})")
+    if summary.pdf_starts:
+        failed += f", PDFs from {summary.pdf_starts} LibreOffice starts"
     click.echo(f"{summary.letters} letters written ({summary.files} files), "
                f"{summary.skipped} files skipped{failed}{stopped}, "
                f"in {summary.seconds:.1f} s: {summary.letters_per_second:.1f} letters/s",
@@ -544,6 +567,52 @@ def fields(markdown: bool) -> None:
     click.echo("\nFilters (besides Jinja's own):")
     for name, text, example, output in filters:
         click.echo(f"  {name:<15} {text}\n  {'':<15} {example}  ->  {output}")
+
+
+@main.command()
+@click.argument("record_file", metavar="RECORD", type=click.Path(path_type=Path))
+@click.option("-k", "--kind", required=True, type=click.Choice(KINDS), help="Which letter.")
+@click.option("-l", "--lang", "language", metavar="LANG", help="Language (default: the "
+              "record's, then the config's).")
+@click.option("--layout", type=click.Choice(LAYOUTS), help="Layout (default: the record's).")
+@click.option("-o", "--output", "png", type=click.Path(path_type=Path, dir_okay=False),
+              help="The PNG to write. Default: <reference>-<kind>.<lang>.png here.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Custom templates folder.")
+@click.option("--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date the letter carries. Default: today.")
+@click.option("--force", is_flag=True, help="Replace the PNG if it exists.")
+@click.pass_obj
+@handles_errors
+def preview(state: _State, record_file: Path, kind: str, language: str | None,
+            layout: str | None, png: Path | None, templates_dir: Path | None,
+            letter_date: dt.datetime | None, force: bool) -> None:
+    """Write a picture of a letter's first page, to look at before it goes."""
+    import tempfile
+
+    soffice()
+    config = state.config
+    record = load_record(record_file, config)
+    kinds, _ = plan_kinds(record, [kind])
+    lang = (language or record.language or config.language).lower()
+    letter = make_letter(record, kind, language=lang,
+                         layout=layout or record.layout or config.layout,
+                         today=letter_date.date() if letter_date else dt.date.today(),
+                         templates=custom_templates_dir(templates_dir, config.templates),
+                         native_digits=config.digits == "native")
+    target = png or Path(f"{safe_folder_name(record.reference)}-{letter.filename('png')}")
+    with tempfile.TemporaryDirectory(prefix="letterkit-preview-") as tmp:
+        docx = Path(tmp) / letter.filename()
+        docx.write_bytes(letter.docx)
+        made = converter_for_this_process().convert([docx])[docx]
+        if isinstance(made, Problem):
+            raise LetterkitError(made)
+        pdf = docx.with_suffix(".pdf")
+        pdf.write_bytes(made)
+        picture = Path(tmp) / "page.png"
+        first_page_png(pdf, picture)
+        write_atomic(target, picture.read_bytes(), force=force)
+    click.echo(f"wrote {_shown(target)} (first page of {KIND_NAMES[kind]})")
 
 
 @main.command()
