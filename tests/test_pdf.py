@@ -1,0 +1,116 @@
+"""PDFs and previews through the real LibreOffice."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import subprocess
+
+import pytest
+
+from letterkit.cli import main
+from letterkit.pdf import PdfConverter
+from letterkit.resources import data_path
+
+from readback import libreoffice
+
+pytestmark = pytest.mark.libreoffice
+DATE = "2026-11-23"
+
+
+def run(runner, *args: str, env: dict[str, str] | None = None):
+    return runner.invoke(main, list(args), catch_exceptions=False, env=env)
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_render_pdf_telugu(runner, tmp_path) -> None:
+    """The Telugu record gives three PDFs whose text holds the Telugu name, and the
+    resolution email attaches its PDF."""
+    libreoffice()
+    out = tmp_path / "out"
+    result = run(runner, "render", str(data_path("samples") / "complaint.te.yaml"), "--pdf",
+                 "-o", str(out), "--date", DATE)
+    assert 0 == result.exit_code, result.output
+    folder = out / "CMP-2026-0143"
+    pdfs = sorted(folder.glob("*.pdf"))
+    assert ["acknowledgement.te.pdf", "meeting.te.pdf", "resolution.te.pdf"] == [
+        p.name for p in pdfs]
+    for pdf in pdfs:
+        assert pdf.read_bytes().startswith(b"%PDF")
+        assert "శ్రీ వెంకట సుబ్బారావు గారు" in pdf_text(pdf)
+    message = email.message_from_bytes((folder / "resolution.te.eml").read_bytes(),
+                                       policy=email.policy.default)
+    attachments = {a.get_content_type(): a for a in message.iter_attachments()}
+    assert "application/pdf" in attachments
+    assert attachments["application/pdf"].get_content() == (folder / "resolution.te.pdf") \
+        .read_bytes()
+    assert "మీ ఫిర్యాదు పరిష్కారం CMP-2026-0143.pdf" == attachments[
+        "application/pdf"].get_filename()
+
+
+def test_batch_pdf_shares_libreoffice_starts(runner, tmp_path) -> None:
+    """24 rows' letters are converted in a few LibreOffice starts, not one per letter."""
+    libreoffice()
+    from test_batch import rows_like_sample, write_csv
+
+    source = write_csv(tmp_path / "rows.csv", rows_like_sample(24))
+    out = tmp_path / "out"
+    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "-k", "resolution",
+                 "--pdf", "--no-email", "--date", DATE)
+    assert 0 == result.exit_code, result.output
+    pdfs = list(out.glob("*/resolution.*.pdf"))
+    assert 24 == len(pdfs)
+    assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+    assert "PDFs from 3 LibreOffice starts" in result.stderr
+    manifest = (out / "manifest.csv").read_text(encoding="utf-8")
+    assert 24 == manifest.count(".pdf,")
+
+
+def test_preview_writes_a_png(runner, tmp_path) -> None:
+    """`preview` writes a picture of the first page, and keeps an existing one."""
+    libreoffice()
+    png = tmp_path / "look.png"
+    record = str(data_path("samples") / "complaint.yaml")
+    result = run(runner, "preview", record, "-k", "meeting", "-o", str(png), "--date", DATE)
+    assert 0 == result.exit_code, result.output
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.stat().st_size > 10_000
+    again = run(runner, "preview", record, "-k", "meeting", "-o", str(png), "--date", DATE)
+    assert 1 == again.exit_code
+    assert "already exists" in again.stderr
+
+
+def test_a_letter_libreoffice_cannot_open_is_reported(tmp_path) -> None:
+    """soffice exits 0 even when it made nothing: the missing PDF is caught."""
+    libreoffice()
+    template = (data_path("templates") / "meeting-block.docx").read_bytes()
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(template[:3000])  # a file cut short, as by a failed copy
+    good = tmp_path / "good.docx"
+    good.write_bytes(template)
+    work = tmp_path / "work"
+    work.mkdir()
+    converter = PdfConverter(work)
+    made = converter.convert([broken, good])
+    assert not isinstance(made[broken], bytes)
+    assert "LibreOffice made no PDF" in str(made[broken])
+    assert isinstance(made[good], bytes) and made[good].startswith(b"%PDF")
+    assert 1 == converter.starts
+
+
+def test_without_libreoffice_pdf_says_how_to_install(runner, tmp_path, monkeypatch) -> None:
+    """No soffice on the PATH: --pdf and preview stop with one line; the rest works."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    record = str(data_path("samples") / "complaint.yaml")
+    result = run(runner, "render", record, "--pdf", "-o", str(tmp_path / "out"))
+    assert 2 == result.exit_code
+    assert result.stderr.startswith("error: PDF output needs LibreOffice: on Debian or "
+                                    "Ubuntu, apt-get install libreoffice-writer-nogui")
+    assert 1 == len(result.stderr.splitlines())
+    assert not (tmp_path / "out").exists()
+    assert 2 == run(runner, "preview", record, "-k", "meeting").exit_code
+    assert 0 == run(runner, "render", record, "-o", str(tmp_path / "out")).exit_code
