@@ -22,7 +22,7 @@ from jinja2.ext import babel_extract
 
 from letterkit.errors import TemplateError
 from letterkit.i18n import DOMAIN, SOURCE_LANGUAGE, catalog_path
-from letterkit.render import template_sources
+from letterkit.render import paragraph_text, part_label, template_sources
 
 # Fixed wording kept in Python (courtesy titles, how a reader is named) is marked with
 # `pmark(context, message)`; Babel's default keywords cover the templates' gettext calls.
@@ -52,27 +52,19 @@ def extract_docx(
             found = list(babel_extract(io.BytesIO(source.encode("utf-8")), list(keywords),
                                        list(comment_tags), {"silent": "false"}))
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError.at(f"{_part_label(part)}: {exc.message}", file=name) from None
+            raise TemplateError.at(f"{part_label(part)}: {exc.message}", file=name) from None
         for lineno, funcname, message, comments in found:
             letter = re.sub(r"-(semi-)?block$", "", Path(name).stem)
-            where = f"{letter}, {_part_label(part)}: “{_paragraph(lines, lineno)}”"
+            where = f"{letter}, {part_label(part)}: “{_paragraph(lines, lineno)}”"
             yield offset + lineno, funcname, message, [*comments, where]
         offset += len(lines)
-
-
-def _part_label(part: str) -> str:
-    for word in ("header", "footer", "footnotes", "endnotes"):
-        if word in part:
-            return word
-    return "document properties" if part.startswith("docProps") else "body"
 
 
 def _paragraph(lines: list[str], lineno: int) -> str:
     """A paragraph as a translator should see it: its wording, other fields as `…`."""
     if not 0 < lineno <= len(lines):
         return ""
-    text = re.sub(r"<w:br/>", " / ", lines[lineno - 1])
-    text = re.sub(r"<[^>]+>", "", text)
+    text = paragraph_text(lines[lineno - 1].replace("<w:br/>", " / "))
     text = _GETTEXT_CALL.sub(lambda m: m.group(2), text)
     text = re.sub(r"\{\{.*?\}\}", "…", text, flags=re.DOTALL)
     text = re.sub(r"\{%.*?%\}", "", text, flags=re.DOTALL)

@@ -59,7 +59,12 @@ from letterkit.resources import data_path
 from letterkit.sending import SmtpSettings, already_sent, read_outgoing, send_all, sent_log
 from letterkit.sources import count_rows, csv_rows, open_csv
 from letterkit.template_check import check_template
-from letterkit.templates import custom_templates_dir, find_template, shipped_templates_dir
+from letterkit.templates import (
+    custom_templates_dir,
+    docx_files,
+    find_template,
+    shipped_templates_dir,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -519,8 +524,7 @@ def templates_check(paths: tuple[Path, ...], languages: tuple[str, ...]) -> None
     line per problem."""
     for language in languages:
         check_language(language, field="--lang")
-    files = [f for p in paths for f in (sorted(p.rglob("*.docx")) if p.is_dir() else [p])
-             if not f.name.startswith("~$")]  # Word's lock files
+    files = docx_files(paths)
     if not files:
         raise InputError.at("no .docx templates found", file=" ".join(map(str, paths)))
     status = 0
@@ -645,7 +649,7 @@ def _template_files(templates_dir: Path | None) -> list[Path]:
     if templates_dir is not None:
         if not templates_dir.is_dir():
             raise InputError.at("templates folder not found", file=str(templates_dir))
-        files += sorted(p for p in templates_dir.rglob("*.docx") if not p.name.startswith("~$"))
+        files += docx_files([templates_dir])
     return files
 
 

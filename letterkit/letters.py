@@ -64,7 +64,7 @@ def unmet_needs(kind: str, record: Record) -> list[Problem]:
     if kind == "meeting":
         if record.meeting is None:
             needs.append(("meeting", "the record has no meeting (date, time, mode, place)"))
-        elif _meeting_place(record) is None:
+        elif meeting_place(record) is None:
             needs.append(("meeting.where", "no number, address or link for the meeting"))
     elif kind == "resolution":
         if record.resolution is None:
@@ -104,7 +104,9 @@ def plan_kinds(record: Record, asked: Iterable[str]) -> tuple[list[str], list[Pr
     return asked, []
 
 
-def _meeting_place(record: Record) -> str | None:
+def meeting_place(record: Record) -> str | None:
+    """The number we will call, the address or the link: a phone meeting with none given
+    uses the customer's own number."""
     meeting = record.meeting
     if meeting is None:
         return None
@@ -124,7 +126,7 @@ def letter_context(
         context["meeting"].update(
             start=start,
             end=start + dt.timedelta(minutes=record.meeting.minutes),
-            where=_meeting_place(record),
+            where=meeting_place(record),
         )
     context.update(kind=kind, language=language, layout=layout, today=today)
     return context

@@ -17,7 +17,7 @@ from typing import Any
 
 from letterkit.errors import InputError, Problem
 from letterkit.i18n import locales_dir
-from letterkit.letters import KINDS
+from letterkit.letters import KINDS, meeting_place
 from letterkit.record import Record
 from letterkit.sources import load_data_file
 
@@ -232,7 +232,7 @@ def _completeness(record: Record, kinds: tuple[str, ...], today: dt.date) -> lis
             "Set a date for a phone call or a face-to-face meeting",
             "Add meeting.at, meeting.mode and meeting.where.")
     else:
-        if meeting.where is None and not (meeting.mode == "phone" and record.customer.phone):
+        if meeting_place(record) is None:
             for kind in ("acknowledgement", "meeting"):
                 add(kind, "meeting.where", "no number, address or link for the meeting",
                     "Fix the date, time, medium and place beforehand",

@@ -115,7 +115,7 @@ def template_filters(formats: Formats) -> dict[str, Callable[..., str]]:
 @dataclass
 class _Part:
     name: str
-    source_lines: list[str]
+    location: PartLocation
     template: jinja2.Template
     reshapes_tables: bool
     has_drawings: bool
@@ -154,14 +154,12 @@ class CompiledTemplate:
         self._rendered_infos = [i for i in infos if i.filename in self._parts]
 
     def _compile(self, part: PartSource, env: jinja2.Environment) -> _Part:
-        lines = part.source.splitlines()
+        location = PartLocation(self.name, part.name, part.source.splitlines())
         try:
             template = env.from_string(_fold_constant_messages(part.source, env))
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                _problem(self.name, part.name, lines, exc.lineno, exc.message or str(exc))
-            ) from None
-        return _Part(part.name, lines, template, part.reshapes_tables, "docPr" in part.source,
+            raise TemplateError(location.problem(exc.message or str(exc), exc.lineno)) from None
+        return _Part(part.name, location, template, part.reshapes_tables, "docPr" in part.source,
                      any(e in part.source for e in _BRACE_ESCAPES))
 
     def render(self, context: Mapping[str, Any]) -> bytes:
@@ -173,14 +171,11 @@ class CompiledTemplate:
         try:
             xml = part.template.render(context)
         except SecurityError as exc:
-            raise TemplateError(_problem(
-                self.name, part.name, part.source_lines, _template_line(exc),
+            raise TemplateError(part.location.problem(
                 f"refused: the template reaches for Python internals ({exc})",
-            )) from None
+                _template_line(exc))) from None
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError) as exc:
-            raise TemplateError(_problem(
-                self.name, part.name, part.source_lines, _template_line(exc), str(exc)
-            )) from None
+            raise TemplateError(part.location.problem(str(exc), _template_line(exc))) from None
         xml = xml.replace("\n<w:p", "<w:p")
         if part.has_brace_escapes:
             for escaped, brace in _BRACE_ESCAPES.items():
@@ -338,23 +333,42 @@ def _template_line(exc: BaseException) -> int | None:
     return lines[-1] if lines else getattr(exc, "lineno", None)
 
 
-def _problem(
-    template: str, part: str, lines: list[str], lineno: int | None, message: str
-) -> Problem:
-    where = ""
-    if lineno is not None and 0 < lineno <= len(lines):
-        text = re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()
-        if text:
-            where = f" in the paragraph “{text[:120]}”"
-    place = {"word/document.xml": ""}.get(part, f" ({_part_label(part)})")
-    return Problem(f"{message}{where}{place}", file=template)
-
-
-def _part_label(part: str) -> str:
-    for word in ("header", "footer", "footnotes", "endnotes", "core"):
+def part_label(part: str) -> str:
+    """What an admin calls a part of a Word document."""
+    for word in ("header", "footer", "footnotes", "endnotes"):
         if word in part:
-            return {"core": "document properties"}.get(word, word)
-    return part
+            return word
+    return "document properties" if part.startswith("docProps") else "body"
+
+
+def paragraph_text(line: str) -> str:
+    """A line of a part's source (one paragraph) as the admin sees it in Word."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", line)).strip()
+
+
+class PartLocation:
+    """Where a line of a part's source stands, in an admin's words: the part, a table cell
+    or text box, and the paragraph's text."""
+
+    def __init__(self, template: str, part: str, lines: list[str]) -> None:
+        self.template, self.part, self.lines = template, part, lines
+        self._inside: list[tuple[int, int]] = []
+        cell = box = 0
+        for line in lines:  # a paragraph's line starts inside whatever holds it
+            self._inside.append((cell, box))
+            cell += line.count("<w:tc>") + line.count("<w:tc ") - line.count("</w:tc>")
+            box += line.count("<w:txbxContent") - line.count("</w:txbxContent>")
+
+    def problem(self, message: str, lineno: int | None) -> Problem:
+        where = [] if self.part == "word/document.xml" else [part_label(self.part)]
+        if lineno is not None and 0 < lineno <= len(self.lines):
+            cell, box = self._inside[lineno - 1]
+            where += ["text box"] if box > 0 else ["table cell"] if cell > 0 else []
+            text = paragraph_text(self.lines[lineno - 1])
+            if text:
+                where.append(f"paragraph “{text if len(text) <= 100 else text[:99] + '…'}”")
+        return Problem(f"{message} ({', '.join(where)})" if where else message,
+                       file=self.template)
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,9 +23,17 @@ from letterkit.errors import Problem, TemplateError
 from letterkit.fields import FILTERS, field_tree
 from letterkit.i18n import SOURCE_LANGUAGE, available_languages, translations
 from letterkit.practice import check_wording, word_lists
-from letterkit.render import PartSource, environment, template_sources
+from letterkit.render import (
+    PartLocation,
+    PartSource,
+    environment,
+    paragraph_text,
+    template_sources,
+)
 
-_GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+_GETTEXT = ("_", "gettext", "ngettext", "pgettext", "npgettext")
+_TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+_Message = tuple[int, str, Any, list[str]]  # as extract_docx yields it
 _ALWAYS = {"loop", "caller", "varargs", "kwargs", "self", "super"}
 _ANY: Any = object()  # a value whose shape the check does not follow
 _OPENERS = {"if", "for", "macro", "call", "filter", "set", "with", "block", "trans", "raw",
@@ -45,7 +54,8 @@ def check_template(path: Path, languages: Iterable[str] | None = None) -> CheckR
     the catalogs of `languages` (default: every language)."""
     result = CheckResult(path)
     try:
-        parts = template_sources(path.read_bytes(), name=str(path))
+        data = path.read_bytes()
+        parts = template_sources(data, name=str(path))
     except TemplateError as error:
         result.problems += error.problems
         return result
@@ -56,8 +66,10 @@ def check_template(path: Path, languages: Iterable[str] | None = None) -> CheckR
     for part in parts:
         _check_part(part, env, result)
     if not result.problems:
-        _check_wording(path, languages, result)
-        _check_practice(path, parts, languages, result)
+        messages = list(extract_docx(io.BytesIO(data), _GETTEXT, (), {"filename": str(path)}))
+        result.messages = len(messages)
+        _check_wording(path, messages, languages, result)
+        _check_practice(path, parts, messages, languages, result)
     result.problems = list(dict.fromkeys(result.problems))  # one line per problem and place
     return result
 
@@ -78,45 +90,8 @@ def ensure_usable(path: Path, language: str) -> None:
 
 # --- one part --------------------------------------------------------------------------
 
-class _Where:
-    """Where a line of a part's source stands, in an admin's words."""
-
-    def __init__(self, template: Path, part: PartSource) -> None:
-        self.template, self.part = str(template), part.name
-        self.lines = part.source.splitlines()
-        self._cells: list[tuple[int, int]] = []
-        cell = box = 0
-        for line in self.lines:  # a paragraph's line starts inside whatever holds it
-            self._cells.append((cell, box))
-            cell += line.count("<w:tc>") + line.count("<w:tc ") - line.count("</w:tc>")
-            box += line.count("<w:txbxContent") - line.count("</w:txbxContent>")
-
-    def problem(self, message: str, lineno: int | None) -> Problem:
-        where = [] if self.part == "word/document.xml" else [_part_label(self.part)]
-        if lineno is not None and 0 < lineno <= len(self.lines):
-            cell, box = self._cells[lineno - 1]
-            where += ["text box"] if box > 0 else ["table cell"] if cell > 0 else []
-            text = paragraph_text(self.lines[lineno - 1])
-            if text:
-                where.append(f"paragraph “{text if len(text) <= 100 else text[:99] + '…'}”")
-        return Problem(f"{message} ({', '.join(where)})" if where else message,
-                       file=self.template)
-
-
-def paragraph_text(line: str) -> str:
-    """A line of a part's source as the admin sees that paragraph in Word."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", line)).strip()
-
-
-def _part_label(part: str) -> str:
-    for word in ("header", "footer", "footnotes", "endnotes"):
-        if word in part:
-            return word
-    return "document properties" if part.startswith("docProps") else part
-
-
 def _check_part(part: PartSource, env: jinja2.Environment, result: CheckResult) -> None:
-    where = _Where(result.template, part)
+    where = PartLocation(str(result.template), part.name, part.source.splitlines())
     try:
         tree = env.parse(part.source)
     except jinja2.TemplateSyntaxError as exc:
@@ -124,7 +99,7 @@ def _check_part(part: PartSource, env: jinja2.Environment, result: CheckResult) 
         return
     _Walker(where, env, result).visit(tree, {})
     for lineno, line in enumerate(where.lines, start=1):
-        text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", paragraph_text(line))
+        text = _TAGS.sub("", paragraph_text(line))
         for broken, fixed in (("{ {", "{{"), ("} }", "}}"), ("{ %", "{%"), ("% }", "%}")):
             if broken in text:
                 result.problems.append(where.problem(
@@ -138,7 +113,7 @@ def _check_part(part: PartSource, env: jinja2.Environment, result: CheckResult) 
 
 
 def _syntax_problem(exc: jinja2.TemplateSyntaxError, part: PartSource,
-                    env: jinja2.Environment, where: _Where) -> Problem:
+                    env: jinja2.Environment, where: PartLocation) -> Problem:
     unclosed = _unclosed_block(part.source, env)
     if unclosed is not None and "Unexpected end of template" in (exc.message or ""):
         name, lineno = unclosed
@@ -182,10 +157,10 @@ def _is_inline_set(tokens: list[tuple[int, str, str]], start: int) -> bool:
 class _Walker:
     """Follows names through the Jinja syntax tree against the fields a letter has."""
 
-    def __init__(self, where: _Where, env: jinja2.Environment, result: CheckResult) -> None:
+    def __init__(self, where: PartLocation, env: jinja2.Environment, result: CheckResult) -> None:
         self.where, self.env, self.result = where, env, result
         self.tree = field_tree()
-        self.known = set(self.tree) | _GETTEXT | _ALWAYS | set(env.globals)
+        self.known = set(self.tree) | set(_GETTEXT) | _ALWAYS | set(env.globals)
 
     def problem(self, message: str, node: nodes.Node) -> None:
         self.result.problems.append(self.where.problem(message, getattr(node, "lineno", None)))
@@ -272,8 +247,8 @@ class _Walker:
                      "the letter's fields only", node)
 
 
-def _check_practice(path: Path, parts: list[PartSource], languages: Iterable[str] | None,
-                    result: CheckResult) -> None:
+def _check_practice(path: Path, parts: list[PartSource], messages: list[_Message],
+                    languages: Iterable[str] | None, result: CheckResult) -> None:
     """The template's own wording, in every language, against the practice's word lists;
     an acknowledgement must apologise."""
     lists = word_lists()
@@ -281,18 +256,16 @@ def _check_practice(path: Path, parts: list[PartSource], languages: Iterable[str
     texts: list[tuple[str, str]] = []  # (how to say where, text)
     for part in parts:
         for line in part.source.splitlines():
-            text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", paragraph_text(line))
+            text = _TAGS.sub(" ", paragraph_text(line))
             if text.strip():
                 texts.append((f"paragraph “{paragraph_text(line)[:80]}”", text))
-    with path.open("rb") as fh:
-        for _, _, message, _ in extract_docx(fh, ("_", "gettext", "ngettext"), (),
-                                             {"filename": str(path)}):
-            msgid = message[0] if isinstance(message, tuple) else message
-            if not isinstance(msgid, str):
-                continue
-            for language in wanted:
-                shown = translations(language).gettext(msgid)
-                texts.append((f"wording {msgid[:60]!r} in {language}", shown))
+    for _, _, message, _ in messages:
+        msgid = message[0] if isinstance(message, tuple) else message
+        if not isinstance(msgid, str):
+            continue
+        for language in wanted:
+            shown = translations(language).gettext(msgid)
+            texts.append((f"wording {msgid[:60]!r} in {language}", shown))
     for where, text in texts:
         for words, problem, practice, suggestion in check_wording(text, lists):
             result.problems.append(Problem(f"“{words}”: {problem} ({practice}). {suggestion} "
@@ -311,15 +284,12 @@ def _names(target: nodes.Node) -> list[str]:
     return [name.name for name in target.find_all(nodes.Name)]
 
 
-def _check_wording(path: Path, languages: Iterable[str] | None, result: CheckResult) -> None:
+def _check_wording(path: Path, messages: list[_Message], languages: Iterable[str] | None,
+                   result: CheckResult) -> None:
     wanted = [lang for lang in (languages or available_languages()) if lang != SOURCE_LANGUAGE]
-    with path.open("rb") as fh:
-        found = list(extract_docx(fh, ("_", "gettext", "ngettext", "pgettext", "npgettext"),
-                                  (), {"filename": str(path)}))
-    result.messages = len(found)
     for language in wanted:
         catalog = translations(language)
-        for _, funcname, message, comments in found:
+        for _, funcname, message, comments in messages:
             msgid = message[0] if isinstance(message, tuple) else message
             if not isinstance(msgid, str) or not msgid:
                 continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from letterkit.errors import TemplateError
@@ -51,3 +51,10 @@ def custom_templates_dir(option: Path | None, configured: Path | None,
     if env.get("LETTERKIT_TEMPLATES"):
         return Path(env["LETTERKIT_TEMPLATES"])
     return configured
+
+
+def docx_files(paths: Iterable[Path]) -> list[Path]:
+    """The .docx templates named, or found in the folders named, leaving out the lock
+    files Word keeps beside a document it has open (~$name.docx)."""
+    found = [f for p in paths for f in (sorted(p.rglob("*.docx")) if p.is_dir() else [p])]
+    return [f for f in found if not f.name.startswith("~$")]
