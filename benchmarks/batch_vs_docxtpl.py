@@ -29,14 +29,14 @@ import yaml
 from docxtpl import DocxTemplate
 
 from letterkit.batch import run_batch
-from letterkit.bundle import WriteOptions
 from letterkit.config import apply_config
+from letterkit.docx.environment import environment
+from letterkit.docx.find import shipped_templates_dir
 from letterkit.letters import letter_context
 from letterkit.record import Record, validate_record
-from letterkit.render import environment
 from letterkit.resources import data_path
 from letterkit.sources import csv_columns, csv_rows, flatten, open_csv
-from letterkit.templates import shipped_templates_dir
+from letterkit.writing import WriteOptions
 
 TODAY = dt.date(2026, 11, 23)
 

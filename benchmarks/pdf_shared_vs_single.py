@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from letterkit.letters import load_record, make_letter
-from letterkit.pdf import PdfConverter
+from letterkit import load_record, make_letter
+from letterkit.delivery.pdf import PdfConverter
 from letterkit.resources import data_path
 
 

@@ -18,10 +18,12 @@ import time
 
 from docxtpl import DocxTemplate
 
-from letterkit.letters import letter_context, load_record
-from letterkit.render import compile_template, environment
+from letterkit.docx.compiled import compile_template
+from letterkit.docx.environment import environment
+from letterkit.docx.find import shipped_templates_dir
+from letterkit.inputs import load_record
+from letterkit.letters import letter_context
 from letterkit.resources import data_path
-from letterkit.templates import shipped_templates_dir
 
 
 def main(count: int = 200) -> None:

@@ -1,51 +1,161 @@
 """letterkit: complaint correspondence from Word templates, in English and Telugu.
 
-The library core is `record + template -> bytes`:
+Everything a script needs is here (see the README, "Using letterkit from Python"):
 
-    from letterkit import load_record, make_letter
-    record = load_record(Path("complaint.yaml"))
-    letter = make_letter(record, "resolution", language="en", layout="block",
-                         today=date.today())
-    Path("resolution.docx").write_bytes(letter.docx)
+    import letterkit
+    record = letterkit.load_record(Path("complaint.yaml"))
+    outcome = letterkit.write_record(record, letterkit.WriteOptions(out_dir=Path("letters")))
+    for file in outcome.written:
+        print(file.path)
+
+The names are loaded when first used, so `import letterkit` (and the command line's
+start) stays quick.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from letterkit.config import Config, load_config
-from letterkit.errors import (
-    InputError,
-    KindNotPossible,
-    LetterkitError,
-    OutputExists,
-    Problem,
-    TemplateError,
-)
-from letterkit.letters import KINDS, LAYOUTS, Letter, load_record, make_letter, plan_kinds
-from letterkit.output import write_atomic
-from letterkit.record import Record, validate_record
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("letterkit")
 except PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "0.0.0"
 
+# Each public name, and the module that holds it.
+_EXPORTS = {
+    # records and settings
+    "Record": "letterkit.record",
+    "validate_record": "letterkit.record",
+    "LAYOUTS": "letterkit.record",
+    "load_record": "letterkit.inputs",
+    "records_in": "letterkit.inputs",
+    "Config": "letterkit.config",
+    "load_config": "letterkit.config",
+    # the kinds of letter
+    "Kind": "letterkit.kinds",
+    "KINDS": "letterkit.kinds",
+    "kind_named": "letterkit.kinds",
+    "plan_kinds": "letterkit.kinds",
+    # one letter
+    "Letter": "letterkit.letters",
+    "make_letter": "letterkit.writing",
+    # writing everything a record makes, and batches
+    "WriteOptions": "letterkit.writing",
+    "RecordOutcome": "letterkit.writing",
+    "WrittenFile": "letterkit.writing",
+    "write_record": "letterkit.writing",
+    "write_records": "letterkit.writing",
+    "write_record_files": "letterkit.writing",
+    "preview_png": "letterkit.writing",
+    "run_batch": "letterkit.batch",
+    "BatchSummary": "letterkit.batch",
+    "RowResult": "letterkit.batch",
+    # checks
+    "check_record": "letterkit.practice.records",
+    "check_file": "letterkit.practice.records",
+    "Finding": "letterkit.practice.records",
+    "RecordCheck": "letterkit.practice.records",
+    "check_template": "letterkit.docx.check",
+    # sending
+    "SmtpSettings": "letterkit.delivery.smtp",
+    "SendReport": "letterkit.delivery.smtp",
+    "send_messages": "letterkit.delivery.smtp",
+    # files and errors
+    "write_atomic": "letterkit.output",
+    "Problem": "letterkit.errors",
+    "LetterkitError": "letterkit.errors",
+    "InputError": "letterkit.errors",
+    "KindNotPossible": "letterkit.errors",
+    "TemplateError": "letterkit.errors",
+    "OutputExists": "letterkit.errors",
+    "MissingTool": "letterkit.errors",
+}
+
 __all__ = [
-    "KINDS",
-    "LAYOUTS",
+    "__version__",
+    "BatchSummary",
     "Config",
+    "Finding",
     "InputError",
+    "KINDS",
+    "Kind",
     "KindNotPossible",
+    "LAYOUTS",
     "Letter",
     "LetterkitError",
+    "MissingTool",
     "OutputExists",
     "Problem",
     "Record",
+    "RecordCheck",
+    "RecordOutcome",
+    "RowResult",
+    "SendReport",
+    "SmtpSettings",
     "TemplateError",
-    "__version__",
+    "WriteOptions",
+    "WrittenFile",
+    "check_file",
+    "check_record",
+    "check_template",
+    "kind_named",
     "load_config",
     "load_record",
     "make_letter",
     "plan_kinds",
+    "preview_png",
+    "records_in",
+    "run_batch",
+    "send_messages",
     "validate_record",
     "write_atomic",
+    "write_record",
+    "write_record_files",
+    "write_records",
 ]
+
+if TYPE_CHECKING:
+    from letterkit.batch import BatchSummary, RowResult, run_batch
+    from letterkit.config import Config, load_config
+    from letterkit.delivery.smtp import SendReport, SmtpSettings, send_messages
+    from letterkit.docx.check import check_template
+    from letterkit.errors import (
+        InputError,
+        KindNotPossible,
+        LetterkitError,
+        MissingTool,
+        OutputExists,
+        Problem,
+        TemplateError,
+    )
+    from letterkit.inputs import load_record, records_in
+    from letterkit.kinds import KINDS, Kind, kind_named, plan_kinds
+    from letterkit.letters import Letter
+    from letterkit.output import write_atomic
+    from letterkit.practice.records import Finding, RecordCheck, check_file, check_record
+    from letterkit.record import LAYOUTS, Record, validate_record
+    from letterkit.writing import (
+        RecordOutcome,
+        WriteOptions,
+        WrittenFile,
+        make_letter,
+        preview_png,
+        write_record,
+        write_record_files,
+        write_records,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'letterkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from letterkit.bundle import RecordOutcome, WriteOptions, finish_pdfs, write_letters
-from letterkit.config import apply_config
-from letterkit.errors import LetterkitError, Problem
-from letterkit.pdf import converter_for_this_process
-from letterkit.record import validate_record
-from letterkit.sources import CsvSource, csv_rows
+from letterkit.delivery.pdf import converter_for_this_process, soffice
+from letterkit.errors import EXISTS, LetterkitError, Problem
+from letterkit.inputs import record_from_row
+from letterkit.record import Record
+from letterkit.sources import CsvSource, count_rows, csv_rows, open_csv
+from letterkit.writing import RecordOutcome, WriteOptions, write_records
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("row", "reference", "kind", "language", "path", "sha256")
@@ -33,7 +33,8 @@ CHUNKS_IN_FLIGHT_PER_JOB = 4
 
 @dataclass
 class RowResult:
-    """One row's outcome, small enough to send back from a worker."""
+    """One row's outcome, small enough to send back from a worker. Its problems name the
+    CSV file and the spreadsheet row."""
 
     row: int
     reference: str | None
@@ -42,16 +43,25 @@ class RowResult:
 
     @property
     def failed(self) -> bool:
-        return bool(self.outcome.problems)
+        return self.outcome.failed
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Everything that went wrong with the row."""
+        error = self.outcome.error
+        return [*(error.problems if error is not None else []), *self.outcome.problems]
 
 
 @dataclass
 class BatchSummary:
+    """What a batch did, in numbers."""
+
     rows: int = 0
     letters: int = 0
     files: int = 0
-    skipped: int = 0
-    not_made: int = 0
+    existing: int = 0  # files already there, kept (resume)
+    in_the_way: int = 0  # files already there, kept, so rows failed (neither resume nor force)
+    not_made: int = 0  # letters rows could not have
     pdf_starts: int = 0
     failed_rows: int = 0
     seconds: float = 0.0
@@ -67,42 +77,58 @@ def process_rows(
 ) -> list[RowResult]:
     """Validate and write the letters of some rows (in a worker process, or in this one);
     with PDFs, the rows' letters are converted together, in one LibreOffice start."""
-    results = [_process_row(number, data, options, source_name) for number, data in rows]
-    if options.pdf and any(r.outcome.pending for r in results):
-        converter = converter_for_this_process()
-        before = converter.starts
-        finish_pdfs([r.outcome for r in results], options, converter)
+    results: list[RowResult] = []
+    records: list[tuple[RowResult, Record]] = []
+    for number, data in rows:
+        reference = data.get("reference")
+        result = RowResult(number, reference if isinstance(reference, str) else None)
+        results.append(result)
+        try:
+            records.append((result, record_from_row(data, options.config, file=source_name,
+                                                    row=number)))
+        except LetterkitError as error:
+            result.outcome.error = error
+    converter = converter_for_this_process() if options.pdf and records else None
+    before = converter.starts if converter is not None else 0
+    outcomes = write_records([record for _, record in records], options, converter=converter)
+    for (result, _), outcome in zip(records, outcomes, strict=True):
+        result.outcome = outcome
+    for result in results:
+        result.outcome.problems = _at_row(result.outcome.problems, source_name, result.row)
+        if result.outcome.error is not None:
+            result.outcome.error.problems = _at_row(result.outcome.error.problems,
+                                                    source_name, result.row)
+    if converter is not None:
         results[-1].pdf_starts = converter.starts - before
     return results
 
 
-def _process_row(
-    number: int, data: dict[str, object], options: WriteOptions, source_name: str
-) -> RowResult:
-    reference = data.get("reference")
-    result = RowResult(number, reference if isinstance(reference, str) else None)
-    try:
-        record = validate_record(apply_config(data, options.config), file=source_name,
-                                 row=number)
-        result.outcome = write_letters(record, options)
-    except LetterkitError as error:
-        result.outcome.problems = error.problems
-    result.outcome.problems = [dataclasses.replace(p, file=p.file or source_name, row=number)
-                               for p in result.outcome.problems]
-    return result
+def _at_row(problems: list[Problem], file: str, row: int) -> list[Problem]:
+    return [dataclasses.replace(p, file=p.file or file, row=row) for p in problems]
 
 
 def run_batch(
-    source: CsvSource,
-    options: WriteOptions,
+    csv_file: Path | CsvSource,
+    options: WriteOptions | None = None,
     *,
     jobs: int = 1,
     fail_fast: bool = False,
+    delimiter: str | None = None,
+    on_start: Callable[[int], None] | None = None,
     on_row: Callable[[RowResult], None] = lambda result: None,
 ) -> BatchSummary:
-    """Write the letters of every row of a CSV. Bad rows go to `errors.csv` and stop
-    nothing (unless `fail_fast`); every file written is listed in `manifest.csv`."""
+    """Write the letters of every row of a CSV, as `write_records` writes a record's. Bad
+    rows go to `errors.csv` and stop nothing (unless `fail_fast`); every file written is
+    listed in `manifest.csv`. `on_start(rows)` is told how many rows there are (counting
+    them reads the file once more), `on_row` each row's result as it finishes."""
     started = time.perf_counter()
+    source = csv_file if isinstance(csv_file, CsvSource) else open_csv(csv_file, delimiter)
+    # Files are not flushed one by one: the whole batch is synced once at the end.
+    options = dataclasses.replace(options or WriteOptions(), durable=False).fixed()
+    if options.pdf:
+        soffice()  # without LibreOffice, say how to install it before any row is made
+    if on_start is not None:
+        on_start(count_rows(source))
     out_dir = options.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     if options.resume:
@@ -116,16 +142,17 @@ def run_batch(
             summary.rows += 1
             summary.letters += result.outcome.letters
             summary.files += len(result.outcome.written)
-            summary.skipped += len(result.outcome.skipped)
+            summary.existing += len(result.outcome.existing)
             summary.pdf_starts += result.pdf_starts
             manifest.add(result)
-            notes.add(result.row, result.reference,
-                      [*result.outcome.notes, *result.outcome.warnings])
-            summary.not_made += sum(1 for n in result.outcome.notes if n.message.startswith(
-                "skipped "))
+            notes.add(result.row, result.reference, [*result.outcome.not_made,
+                                                     *result.outcome.notes,
+                                                     *result.outcome.warnings])
+            summary.not_made += len(result.outcome.not_made)
+            summary.in_the_way += sum(1 for p in result.outcome.problems if p.code == EXISTS)
             if result.failed:
                 summary.failed_rows += 1
-                errors.add(result.row, result.reference, result.outcome.problems)
+                errors.add(result.row, result.reference, result.problems)
             on_row(result)
             return not (fail_fast and result.failed)
 

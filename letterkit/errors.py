@@ -1,19 +1,34 @@
-"""The errors letterkit raises: each names where the problem is, so a user can fix it."""
+"""The errors letterkit raises: each carries the facts a person or a program needs to fix
+the input (file, row, field, what was expected). Words about command-line flags and exit
+codes belong to the command line alone (`letterkit.cli`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+# What kind of problem a Problem is, for programs that act on it (the CLI adds its advice).
+EXISTS = "exists"  # a file is already there and was left as it was
+MISSING = "missing"  # the record lacks what a letter needs
+DATE = "date"  # the letter's date is outside the days the letter may carry
+PRACTICE = "practice"  # the practice checks found fault, and the caller asked for none
+LATE = "late"  # the first answer is later than it should be
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where it is and what was expected."""
+    """One thing wrong with an input: where it is and what was expected.
+
+    `message` says it all for a person; `expected` repeats what would have been right, and
+    `code` (one of the constants above, or None) what kind of problem it is, for programs.
+    """
 
     message: str
     file: str | None = None
     row: int | None = None
     field: str | None = None
+    expected: str | None = None
+    code: str | None = None
 
     def __str__(self) -> str:
         where = self.file or ""
@@ -24,17 +39,15 @@ class Problem:
 
 
 class LetterkitError(Exception):
-    """Base of every error letterkit raises on purpose.
-
-    `exit_code` follows the command-line contract: 2 for bad usage or bad input,
-    1 for a letter that could not be made.
-    """
-
-    exit_code = 1
+    """Base of every error letterkit raises on purpose: one or more Problems."""
 
     def __init__(self, problems: Problem | Iterable[Problem]) -> None:
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[type[LetterkitError], tuple[list[Problem]]]:
+        # Batch workers send errors back to the parent process: rebuild from the Problems.
+        return type(self), (self.problems,)
 
     @classmethod
     def at(
@@ -44,27 +57,28 @@ class LetterkitError(Exception):
         file: str | None = None,
         row: int | None = None,
         field: str | None = None,
+        expected: str | None = None,
+        code: str | None = None,
     ) -> LetterkitError:
-        return cls(Problem(message, file=file, row=row, field=field))
+        return cls(Problem(message, file=file, row=row, field=field, expected=expected,
+                           code=code))
 
 
 class InputError(LetterkitError):
-    """A record, config or option the user gave is not what letterkit expects."""
-
-    exit_code = 2
+    """A record, config, sheet or argument is not what letterkit expects."""
 
 
 class KindNotPossible(InputError):
-    """The record lacks what a letter kind needs (no meeting for a meeting confirmation)."""
+    """The record lacks what a letter kind needs, or the letter's date does not suit it."""
 
 
 class TemplateError(LetterkitError):
     """A template cannot be found, compiled or rendered."""
 
-    exit_code = 2
-
 
 class OutputExists(LetterkitError):
-    """A letter is already there and --force was not given."""
+    """A file is already there, and replacing it was not asked for."""
 
-    exit_code = 1
+
+class MissingTool(LetterkitError):
+    """A program letterkit needs for this (LibreOffice, pdftoppm) is not installed."""

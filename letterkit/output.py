@@ -8,7 +8,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from letterkit.errors import InputError, OutputExists
+from letterkit.errors import EXISTS, InputError, OutputExists
 
 # Windows refuses these as file or folder names, whatever the extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -75,11 +75,9 @@ def _link_new(tmp: Path, path: Path) -> None:
     try:
         os.link(tmp, path)
     except FileExistsError:
-        raise OutputExists.at("already exists; use --force to replace it", file=str(path)) from None
+        raise OutputExists.at("already exists", file=str(path), code=EXISTS) from None
     except OSError:
         # A file system without hard links: fall back to check-then-rename.
         if path.exists():
-            raise OutputExists.at(
-                "already exists; use --force to replace it", file=str(path)
-            ) from None
+            raise OutputExists.at("already exists", file=str(path), code=EXISTS) from None
         os.replace(tmp, path)

@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
@@ -78,6 +78,7 @@ Text = Annotated[str, BeforeValidator(clean_text)]
 Email = Annotated[Text | None, AfterValidator(_email)]
 Channel = Literal["phone", "email", "letter", "web", "social", "in-person"]
 Layout = Literal["block", "semi-block"]
+LAYOUTS: tuple[str, ...] = get_args(Layout)
 Language = Annotated[Text, AfterValidator(_language)]
 TimeZone = Annotated[Text, AfterValidator(_timezone)]
 
@@ -144,6 +145,8 @@ class Meeting(_Section):
 class Action(_Section):
     what: Text
     due: dt.date | None = None
+    # When it was carried out: the follow-up letter says so, and only then.
+    done: dt.date | None = None
 
 
 class Resolution(_Section):
@@ -173,6 +176,15 @@ class Record(_Section):
     cc: list[Person] = Field(default_factory=list)
     enclosures: list[Text] = Field(default_factory=list)
 
+    def meeting_place(self) -> str | None:
+        """The number we will call, the address or the link: a phone meeting with none
+        given uses the customer's own number."""
+        if self.meeting is None:
+            return None
+        if self.meeting.where is None and self.meeting.mode == "phone":
+            return self.customer.phone
+        return self.meeting.where
+
 
 def validate_record(data: Any, *, file: str | None = None, row: int | None = None) -> Record:
     """Turn raw data (parsed YAML, JSON or a CSV row) into a Record, or raise InputError
@@ -196,7 +208,8 @@ def validate(
         return model.model_validate(_drop_blank_items(data))
     except ValidationError as exc:
         raise InputError(
-            Problem(_message(model, err), file=file, row=row, field=dotted(err["loc"]))
+            Problem(_message(model, err), file=file, row=row, field=dotted(err["loc"]),
+                    expected=_expected(err))
             for err in exc.errors(include_url=False)
         ) from None
 
@@ -226,6 +239,17 @@ def _kind_of(value: Any) -> str:
 
 
 _FIELD_HINTS = {"date": "a date (YYYY-MM-DD)", "datetime": "a date and time (YYYY-MM-DDTHH:MM)"}
+_EXPECTED = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDTHH:MM", "int": "a whole number",
+             "decimal": "an amount", "list": "a list", "string": "text", "model": "a section",
+             "dict": "a section", "missing": "a value"}
+
+
+def _expected(err: Any) -> str | None:
+    """What would have been right, in a few words, for programs reading the Problem."""
+    kind: str = err["type"]
+    if kind == "literal_error":
+        return str(err["ctx"]["expected"])
+    return _EXPECTED.get(kind.partition("_")[0] if kind != "missing" else kind)
 
 
 def _message(root: type[BaseModel], err: Any) -> str:
@@ -265,6 +289,12 @@ def section_model(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+def is_list(annotation: Any) -> bool:
+    """Whether a field holds a list (of text, or of sections), optional or not."""
+    return get_origin(annotation) is list or any(get_origin(a) is list
+                                                 for a in get_args(annotation))
 
 
 def _unknown_field(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:

@@ -10,13 +10,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 import yaml
 from pydantic import BaseModel
 
 from letterkit.errors import InputError, Problem
-from letterkit.record import Record, section_model
+from letterkit.record import Record, is_list, section_model
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -73,7 +73,7 @@ def load_data_file(path: Path) -> Any:
     return parse_yaml(text, file=str(path))
 
 
-# --- CSV: the record flattened to dotted columns (see DESIGN.md, "CSV") ----------------
+# --- CSV: the record flattened to dotted columns (README, "CSV") ------------------------
 
 def csv_columns(model: type[BaseModel], list_items: int = 2, prefix: str = "") -> list[str]:
     """Every column a CSV row may have for `model`, lists shown with `list_items` items."""
@@ -81,7 +81,7 @@ def csv_columns(model: type[BaseModel], list_items: int = 2, prefix: str = "") -
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         section = section_model(field.annotation)
-        if _is_list(field.annotation):
+        if is_list(field.annotation):
             for n in range(1, list_items + 1):
                 if section is None:
                     columns.append(f"{path}.{n}")
@@ -114,12 +114,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).rstrip("\n")
-
-
-def _is_list(annotation: Any) -> bool:
-    return get_origin(annotation) is list or any(
-        get_origin(a) is list for a in get_args(annotation)
-    )
 
 
 # --- reading a CSV of records ------------------------------------------------------------

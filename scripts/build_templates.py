@@ -8,13 +8,17 @@ code and both layouts carry exactly the same wording; a layout only changes the 
 - semi-block: the date, the complimentary close and the signature start at the centre
   of the text block, and the first line of each body paragraph is indented 1.27 cm.
 
-Run: python scripts/build_templates.py  (writes templates/<kind>-<layout>.docx)
+Run: python scripts/build_templates.py [--out DIR]  (default: templates/; writes
+<kind>-<layout>.docx for every kind letterkit defines, byte for byte the same each time)
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import io
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +31,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from letterkit.kinds import ALL
+from letterkit.record import LAYOUTS
+
 OUT = Path(__file__).resolve().parent.parent / "templates"
+# Every entry of every template carries this date, so a rebuild is the same file.
+ZIP_DATE = (2026, 11, 1, 0, 0, 0)
 
 LATIN_FONT = "Calibri"
 # Word's Telugu font on Windows; LibreOffice and others fall back to Noto Sans Telugu.
@@ -278,14 +287,15 @@ def closing(doc) -> None:
     p.add_run().add_break(WD_BREAK.LINE)
     p.add_run("{{ _('Email:') }} {{ handler.email }}{% endif %}")
 
-    control(doc, "if cc")
-    p = para(doc, "Letter Small", "{{ _('Copy to:') }}{% for person in cc %}", None,
-             "{{ person.name }}{% if person.title %}, {{ person.title }}{% endif %}{% endfor %}")
+    # Who is copied and what is enclosed depend on the kind of letter (letterkit.kinds).
+    control(doc, "if copied")
+    para(doc, "Letter Small", "{{ _('Copy to:') }}{% for person in copied %}", None,
+         "{{ person.name }}{% if person.title %}, {{ person.title }}{% endif %}{% endfor %}")
     control(doc, "endif")
-    control(doc, "if enclosures")
+    control(doc, "if enclosed")
     para(doc, "Letter Small",
-         "{{ ngettext('Enclosure:', 'Enclosures:', enclosures|length) }}"
-         "{% for item in enclosures %}", None, "{{ item }}{% endfor %}")
+         "{{ ngettext('Enclosure:', 'Enclosures:', enclosed|length) }}"
+         "{% for item in enclosed %}", None, "{{ item }}{% endfor %}")
     control(doc, "endif")
 
 
@@ -438,15 +448,49 @@ def resolution(doc) -> None:
          "contact me directly and I will put it right.') }}")
 
 
+def follow_up(doc) -> None:
+    para(doc, "Letter Text",
+         "{{ _('Thank you, %(name)s, for your patience while we put things right.', "
+         "name=customer|addressee) }}")
+    para(doc, "Letter Text",
+         "{% if meeting %}{{ _('When we spoke on %(date)s, we agreed the steps below to put "
+         "things right. Each of them has now been done:', date=meeting.start|date) }}"
+         "{% else %}{{ _('We agreed the steps below to put things right. Each of them has now "
+         "been done:') }}{% endif %}")
+    table = doc.add_table(rows=4, cols=2)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    cell_text(table.cell(0, 0), "{{ _('What we agreed') }}", bold=True)
+    cell_text(table.cell(0, 1), "{{ _('Done on') }}", bold=True)
+    cell_text(table.cell(1, 0), "{%tr for action in resolution.actions %}")
+    cell_text(table.cell(2, 0), "{{ action.what }}")
+    cell_text(table.cell(2, 1), "{{ action.done|date }}")
+    cell_text(table.cell(3, 0), "{%tr endfor %}")
+    column_widths(table, Cm(11.4), Cm(4.5))
+    doc.add_paragraph(style="Letter Small")
+    para(doc, "Letter Text",
+         "{{ _('How have things been since then? I would be glad to hear how everything is "
+         "working for you now, and whether anything is still not as it should be.') }}")
+    para(doc, "Letter Text",
+         "{{ _('If you need anything further, please call me directly on %(phone)s. It is my "
+         "own line, and I will gladly help.', phone=handler.phone|nobreak) }}")
+    control(doc, "if resolution.prevention")
+    para(doc, "Letter Text",
+         "{{ _('We have also changed the way we work, so that this does not happen "
+         "again:') }}")
+    bullets(doc, "step in resolution.prevention", "step")
+    control(doc, "endif")
+    para(doc, "Letter Text",
+         "{{ _('Thank you again for giving us the chance to put this right. We value you as "
+         "our customer, and I hope this has made the relationship between us stronger.') }}")
+
+
+# Each kind's letter body, by the kind's name in letterkit.kinds (every kind needs one).
 LETTERS: dict[str, Callable[[object], None]] = {
     "acknowledgement": acknowledgement,
     "meeting": meeting,
     "resolution": resolution,
-}
-TITLES = {
-    "acknowledgement": "Acknowledgement of your complaint",
-    "meeting": "Confirmation of our meeting",
-    "resolution": "How we will put things right",
+    "follow-up": follow_up,
 }
 
 
@@ -510,8 +554,7 @@ def build(kind: str, layout: str) -> Document:
     props.title = "{{ complaint.subject }}"
     props.subject = "{{ reference }}"
     props.author = "{{ handler.name }}"
-    props.comments = f"letterkit template: {TITLES[kind]} ({layout} layout)"
-    props.last_modified_by = "letterkit"
+    props.last_modified_by = "{{ handler.name }}"
     props.revision = 1
     # Fixed dates keep a rebuild byte-for-byte the same when nothing else changed.
     props.created = props.modified = dt.datetime(2026, 11, 1)
@@ -519,13 +562,37 @@ def build(kind: str, layout: str) -> Document:
     return doc
 
 
-def main() -> int:
-    OUT.mkdir(exist_ok=True)
-    for kind in LETTERS:
-        for layout in ("block", "semi-block"):
-            path = OUT / f"{kind}-{layout}.docx"
-            build(kind, layout).save(path)
-            print(f"wrote {path.relative_to(OUT.parent)}")
+def package_bytes(doc: Document) -> bytes:
+    """The document as a .docx whose entries all carry ZIP_DATE (python-docx stamps each
+    with the time it was saved), so the same template is always the same bytes."""
+    saved = io.BytesIO()
+    doc.save(saved)
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 0  # the same on every system that builds it
+            entry.external_attr = 0
+            package.writestr(entry, source.read(info))
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="folder to write the templates into (default: templates/)")
+    out = parser.parse_args(argv).out
+    missing = [kind.name for kind in ALL if kind.name not in LETTERS]
+    if missing:
+        parser.error(f"no letter body for the kinds {missing}: add one to LETTERS")
+    out.mkdir(parents=True, exist_ok=True)
+    for kind in ALL:
+        for layout in LAYOUTS:
+            path = out / f"{kind.name}-{layout}.docx"
+            path.write_bytes(package_bytes(build(kind.name, layout)))
+            print(f"wrote {path}")
     return 0
 
 

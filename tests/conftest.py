@@ -46,7 +46,7 @@ def custom_template(tmp_path: Path) -> Callable[..., Path]:
     added, as an admin would add it in Word; returns the folder."""
     from docx import Document
 
-    from letterkit.templates import shipped_templates_dir
+    from letterkit.docx.find import shipped_templates_dir
 
     def make(paragraph: str, name: str = "resolution-block.docx") -> Path:
         doc = Document(str(shipped_templates_dir() / name))

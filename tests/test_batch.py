@@ -146,16 +146,20 @@ def test_batch_gives_what_render_gives(runner, tmp_path, write_record) -> None:
 
 
 def test_rerun_never_overwrites(runner, tmp_path) -> None:
-    """A second run without --resume or --force keeps every letter and says so."""
+    """A second run without --resume or --force keeps every letter and says so (a later
+    date may add a letter the first run could not make yet: the follow-up)."""
     source = write_csv(tmp_path / "in.csv", rows_like_sample(3))
     out = tmp_path / "out"
-    run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email")
+    run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+        "--date", "2026-11-23")
     before = {p: p.read_bytes() for p in out.glob("*/*.docx")}
     result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
                  "--date", "2027-01-01")
     assert 1 == result.exit_code
-    assert before == {p: p.read_bytes() for p in out.glob("*/*.docx")}
-    assert "already exists; use --force" in (out / "errors.csv").read_text(encoding="utf-8")
+    assert before == {p: p.read_bytes() for p in before}
+    assert 3 == len(list(out.glob("*/follow-up.en.docx")))
+    assert "already exists" in (out / "errors.csv").read_text(encoding="utf-8")
+    assert "9 files were already there: --resume keeps them" in result.stderr
     forced = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
                  "--date", "2027-01-01", "--force")
     assert 0 == forced.exit_code
@@ -169,12 +173,15 @@ def test_letters_a_row_cannot_have_are_noted(runner, tmp_path) -> None:
     records = rows_like_sample(3, {1: lambda r: r["resolution"]["actions"][0].pop("due")})
     source = write_csv(tmp_path / "in.csv", records)
     out = tmp_path / "out"
-    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email")
+    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+                 "--date", "2026-11-23")
     assert 0 == result.exit_code, result.output
-    assert "1 letters not made for lack of fields" in result.stderr
-    (note,) = read_csv(out / "notes.csv")
-    assert ("3", "CMP-2026-0002", "resolution.actions.1.due") == (
-        note["row"], note["reference"], note["field"])
+    # Row 3's resolution, and every row's follow-up (its actions are not all due yet).
+    assert "4 letters not made for lack of fields or a date too early" in result.stderr
+    notes = [(n["row"], n["reference"], n["field"]) for n in read_csv(out / "notes.csv")]
+    assert ("3", "CMP-2026-0002", "resolution.actions.1.due") in notes
+    assert 3 == sum(1 for n in read_csv(out / "notes.csv")
+                    if "skipped the follow-up letter" in n["message"])
     assert not (out / "CMP-2026-0002" / "resolution.en.docx").exists()
     assert (out / "CMP-2026-0002" / "meeting.en.docx").exists()
 

@@ -18,17 +18,20 @@ def run(runner, *args: str):
 
 def test_render_writes_the_three_letters(runner, tmp_path, write_record, sample_data) -> None:
     """The sample record gives three .docx letters under its reference, each letter's
-    email, and the meeting invitation."""
+    email, and the meeting invitation; the follow-up is not due yet, and a note says why."""
     out = tmp_path / "letters"
-    result = run(runner, "render", str(write_record(sample_data)), "-o", str(out),
-                 "--date", "2026-11-23")
+    record = write_record(sample_data)
+    result = run(runner, "render", str(record), "-o", str(out), "--date", "2026-11-23")
     assert 0 == result.exit_code, result.output
     folder = out / "CMP-2026-0142"
     assert ["acknowledgement.en.docx", "acknowledgement.en.eml", "meeting.en.docx",
             "meeting.en.eml", "meeting.en.ics", "resolution.en.docx",
             "resolution.en.eml"] == sorted(p.name for p in folder.iterdir())
     assert "23 November 2026" in docx_text(folder / "resolution.en.docx")
-    assert "wrote " in result.stdout and "" == result.stderr
+    assert "wrote " in result.stdout
+    assert [f"note: {record}: resolution.actions.2.due: skipped the follow-up letter: the "
+            "letter's date 2026-11-23 is before the last agreed action is due (2026-12-02); "
+            "the follow-up letter may be dated from 2026-12-02"] == result.stderr.splitlines()
 
 
 def test_existing_letters_are_kept_without_force(runner, tmp_path, write_record,

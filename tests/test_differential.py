@@ -11,10 +11,11 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from letterkit import KINDS, LAYOUTS, load_record
+from letterkit.docx.compiled import compile_template
+from letterkit.docx.environment import environment
+from letterkit.docx.find import shipped_templates_dir
 from letterkit.letters import letter_context
-from letterkit.render import compile_template, environment
 from letterkit.resources import data_path
-from letterkit.templates import shipped_templates_dir
 
 SAMPLES = {"en": "complaint.yaml", "te": "complaint.te.yaml"}
 
@@ -79,6 +80,6 @@ def test_package_has_every_part_and_content_types_first() -> None:
 )
 def test_listing_resolution_matches_docxtpl(xml) -> None:
     """Line breaks, tabs, new paragraphs and page breaks come out as docxtpl makes them."""
-    from letterkit.render import _resolve_listing
+    from letterkit.docx.compiled import _resolve_listing
 
     assert DocxTemplate(io.BytesIO()).resolve_listing(xml) == _resolve_listing(xml)

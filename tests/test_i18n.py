@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from letterkit import KINDS, load_record, make_letter, validate_record
-from letterkit.catalogs import check_catalog, extract_messages
 from letterkit.cli import main
-from letterkit.i18n import Formats, available_languages
+from letterkit.docx.find import shipped_templates_dir
+from letterkit.docx.messages import extract_messages
+from letterkit.i18n.catalogs import check_catalog
+from letterkit.i18n.formats import Formats
+from letterkit.i18n.languages import available_languages
 from letterkit.resources import data_path
-from letterkit.templates import shipped_templates_dir
 
 from readback import docx_text
 
@@ -172,11 +174,11 @@ def test_update_adds_a_new_language(tmp_path, runner, monkeypatch) -> None:
     """`i18n update --add hi` starts a Hindi catalog with every message to translate."""
     import shutil
 
-    import letterkit.i18n
+    import letterkit.i18n.languages
 
     locales = tmp_path / "locales"
     shutil.copytree(data_path("locales"), locales)
-    monkeypatch.setattr(letterkit.i18n, "locales_dir", lambda: locales)
+    monkeypatch.setattr(letterkit.i18n.languages, "locales_dir", lambda: locales)
     result = runner.invoke(main, ["i18n", "update", "--add", "hi"])
     assert 0 == result.exit_code, result.output
     assert (locales / "hi" / "LC_MESSAGES" / "messages.po").is_file()

@@ -12,8 +12,8 @@ import pytest
 from icalendar import Calendar
 
 from letterkit import load_record, make_letter, validate_record
-from letterkit.bundle import letter_files
 from letterkit.resources import data_path
+from letterkit.writing import letter_files
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 TELUGU = data_path("samples") / "complaint.te.yaml"

@@ -9,7 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import letterkit
-from letterkit.letters import KINDS, LAYOUTS
+from letterkit import KINDS, LAYOUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,4 +41,4 @@ def test_wheel_carries_the_shipped_data(tmp_path) -> None:
     catalogs = {p.relative_to(ROOT).as_posix() for p in (ROOT / "locales").rglob("*.po")}
     for catalog in catalogs:
         assert f"letterkit/_data/{catalog}" in names
-    assert "letterkit/cli.py" in names
+    assert "letterkit/cli/__init__.py" in names

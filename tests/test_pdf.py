@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from letterkit.cli import main
-from letterkit.pdf import PdfConverter
+from letterkit.delivery.pdf import PdfConverter
 from letterkit.resources import data_path
 
 from readback import libreoffice

@@ -209,7 +209,7 @@ def test_acknowledgement_template_must_apologise(runner, tmp_path) -> None:
     """An acknowledgement template without an apology is refused by the check."""
     from docx import Document
 
-    from letterkit.templates import shipped_templates_dir
+    from letterkit.docx.find import shipped_templates_dir
 
     doc = Document(str(shipped_templates_dir() / "acknowledgement-block.docx"))
     for paragraph in doc.paragraphs:

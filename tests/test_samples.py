@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from letterkit.letters import load_record
+from letterkit.inputs import load_record
 from letterkit.record import Record
 from letterkit.resources import data_path
 from letterkit.sources import csv_columns, flatten

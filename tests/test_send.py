@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from letterkit.cli import main
-from letterkit.sending import SmtpSettings, read_outgoing, send_all
+from letterkit.delivery.smtp import SmtpSettings, read_outgoing, send_all
 
 
 class Mailbox:

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import zipfile
 
-from letterkit.zipjoin import SharedEntries, join
+from letterkit.docx.zipjoin import SharedEntries, join
 
 
 def entry(name: str) -> zipfile.ZipInfo:

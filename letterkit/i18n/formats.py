@@ -1,101 +1,27 @@
-"""Languages: gettext catalogs from `locales/`, and locale-aware formats through Babel.
-
-The fixed wording of every template is English in the source (msgids); a language is
-available when `locales/<lang>/LC_MESSAGES/messages.po` exists. Adding a language is a
-catalog, not code.
-"""
+"""Dates, times, money, durations, lists and names as a letter's locale writes them,
+through Babel, with the language's gettext translations for the wording around them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_timezone_name
 from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from babel.units import format_unit
 
-from letterkit.errors import InputError
-from letterkit.resources import data_path
+from letterkit.i18n.languages import pmark, translations
 
-SOURCE_LANGUAGE = "en"
-DOMAIN = "messages"
 # Our customers are in India: a bare language code means its Indian variant, so English
 # letters get Indian digit grouping (₹1,25,000.00) and day-month dates.
 DEFAULT_TERRITORY = "IN"
-
-
-def locales_dir() -> Path:
-    return data_path("locales")
-
-
-def catalog_path(lang: str) -> Path:
-    return locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def available_languages() -> list[str]:
-    """Every language a letter can be written in: the source language and each catalog."""
-    return list(_languages_in(locales_dir()))
-
-
-def catalogs_changed() -> None:
-    """Forget what was read of the catalogs (after `i18n update` writes them)."""
-    _languages_in.cache_clear()
-    translations.cache_clear()
-
-
-@functools.cache
-def _languages_in(folder: Path) -> tuple[str, ...]:
-    # Looked up for every letter; the catalogs in a folder do not change during a run.
-    found = {SOURCE_LANGUAGE}
-    if folder.is_dir():
-        found.update(p.name for p in folder.iterdir()
-                     if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
-    return tuple(sorted(found))
-
-
-def check_language(lang: str, *, field: str | None = None) -> str:
-    """The language, if letterkit can write in it; otherwise an InputError naming the choices."""
-    if lang not in available_languages():
-        raise InputError.at(
-            f"no catalog for language {lang!r} (looked for {catalog_path(lang)}); "
-            f"available: {', '.join(available_languages())}",
-            field=field,
-        )
-    return lang
-
-
-@functools.cache
-def translations(lang: str) -> NullTranslations:
-    """The gettext translations for a language, compiled from its .po in memory.
-
-    Fuzzy entries are left out, as gettext's own compiler does: a guess is not a translation.
-    """
-    check_language(lang)
-    if lang == SOURCE_LANGUAGE:
-        return NullTranslations()
-    path = catalog_path(lang)
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
-
-
-def pmark(context: str, message: str) -> str:
-    """Mark wording kept in Python for extraction; it is translated where it is used."""
-    return message
 
 
 # Courtesy titles a record may give, and how a letter names its reader. Telugu writes
@@ -108,12 +34,6 @@ COURTESY_TITLES = (
     pmark("title", "Dr"),
     pmark("title", "Prof"),
 )
-# What the customer sees a letter called: attachment names and email subjects.
-LETTER_TITLES = {
-    "acknowledgement": pmark("letter title", "Acknowledgement of your complaint"),
-    "meeting": pmark("letter title", "Confirmation of our meeting"),
-    "resolution": pmark("letter title", "Resolution of your complaint"),
-}
 ADDRESSEE_WITH_TITLE = pmark("addressee", "%(title)s %(name)s")
 ADDRESSEE = pmark("addressee", "%(name)s")
 
@@ -199,10 +119,6 @@ class Formats:
     def courtesy_title(self, value: str | None) -> str:
         """A courtesy title (Mr, Ms, Dr …) as the letter's language writes it."""
         return self.pgettext("title", value) if value else ""
-
-    def letter_title(self, kind: str) -> str:
-        """What the customer sees the letter called, in the letter's language."""
-        return self.pgettext("letter title", LETTER_TITLES[kind])
 
     def gettext(self, message: str) -> str:
         return str(self.translations.gettext(message))

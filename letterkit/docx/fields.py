@@ -13,7 +13,11 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
-from letterkit.record import Record, section_model
+from letterkit.docx.environment import environment
+from letterkit.i18n.languages import SOURCE_LANGUAGE
+from letterkit.kinds import KINDS, RESOLUTION
+from letterkit.letters import letter_context
+from letterkit.record import LAYOUTS, Meeting, Person, Record, is_list, section_model
 
 DESCRIPTIONS = {
     "reference": "our reference for the complaint; letters are filed under it",
@@ -48,12 +52,19 @@ DESCRIPTIONS = {
     "resolution.prevention": "what changes so it does not happen again",
     "cc": "people copied on the letter",
     "enclosures": "what is enclosed with the letter",
-    "kind": "which letter this is: acknowledgement, meeting or resolution",
+    "resolution.actions.N.done": "when it was done (the follow-up letter says so)",
+    "kind": f"which letter this is: {', '.join(KINDS)}",
     "today": "the letter's date",
+    "copied": "who this letter is copied to (the resolution and follow-up: cc; the meeting: "
+              "the other attendees)",
+    "enclosed": "what goes with this letter (the resolution letter: enclosures)",
 }
-# What the renderer adds to the record (see letters.letter_context).
-EXTRA_TOP = {"kind": str, "today": dt.date}
-EXTRA_MEETING = {"start": dt.datetime, "end": dt.datetime}
+# What the renderer adds to the record (see letters.letter_context); a test holds the two
+# together.
+EXTRA_TOP: dict[str, Any] = {"kind": str, "today": dt.date, "copied": list[Person],
+                             "enclosed": list[str]}
+EXTRA_MEETING: dict[str, Any] = {"start": dt.datetime, "end": dt.datetime}
+_EXTRAS: dict[type[BaseModel], dict[str, Any]] = {Record: EXTRA_TOP, Meeting: EXTRA_MEETING}
 
 
 @dataclass(frozen=True)
@@ -68,58 +79,48 @@ class FieldInfo:
 def field_tree() -> dict[str, Any]:
     """The context's shape: each name maps to a nested dict (a section), a one-item list
     of its item's shape (a list), or None (a value)."""
-    tree = _model_tree(Record)
-    tree.update(dict.fromkeys(EXTRA_TOP))
-    meeting = tree["meeting"]
-    assert isinstance(meeting, dict)
-    meeting.update(dict.fromkeys(EXTRA_MEETING))
-    return tree
+    return _tree(Record)
 
 
-def _model_tree(model: type[BaseModel]) -> dict[str, Any]:
+def _members(model: type[BaseModel]) -> list[tuple[str, Any, bool]]:
+    """(name, annotation, required) of a section's fields, then what the renderer adds."""
+    return [*((name, f.annotation, f.is_required()) for name, f in model.model_fields.items()),
+            *((name, annotation, True) for name, annotation in _EXTRAS.get(model, {}).items())]
+
+
+def _tree(model: type[BaseModel]) -> dict[str, Any]:
     tree: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
-        section = section_model(field.annotation)
-        shape: Any = _model_tree(section) if section is not None else None
-        tree[name] = [shape] if _is_list(field.annotation) else shape
+    for name, annotation, _ in _members(model):
+        section = section_model(annotation)
+        shape: Any = _tree(section) if section is not None else None
+        tree[name] = [shape] if is_list(annotation) else shape
     return tree
 
 
-def _is_list(annotation: Any) -> bool:
-    return get_origin(annotation) is list or any(get_origin(a) is list
-                                                 for a in get_args(annotation))
-
-
-def all_fields(sample: Record | None = None) -> list[FieldInfo]:
-    """Every field a template may use, in record order, with an example from `sample`."""
-    context = _example_context(sample) if sample is not None else {}
+def all_fields(context: dict[str, Any] | None = None) -> list[FieldInfo]:
+    """Every field a template may use, in record order, with examples from a letter's
+    context (see `reference_card`)."""
     rows: list[FieldInfo] = []
-    _walk(Record, "", context, rows)
-    for name, kind in EXTRA_TOP.items():
-        rows.append(FieldInfo(name, _type_name(kind), True, DESCRIPTIONS.get(name, ""),
-                              _example(context.get(name))))
+    _walk(Record, "", context or {}, rows)
     return rows
 
 
 def _walk(model: type[BaseModel], prefix: str, example: Any, rows: list[FieldInfo]) -> None:
-    extras = EXTRA_MEETING if model.__name__ == "Meeting" else {}
-    for name, field in [*model.model_fields.items(), *((n, None) for n in extras)]:
+    for name, annotation, required in _members(model):
         path = f"{prefix}{name}"
-        annotation = field.annotation if field is not None else extras[name]
         value = example.get(name) if isinstance(example, dict) else None
         section = section_model(annotation)
-        listed = _is_list(annotation)
+        listed = is_list(annotation)
         key = path.replace(".1.", ".N.")
         rows.append(FieldInfo(
             path, "list" if listed else ("section" if section else _type_name(annotation)),
-            field is None or field.is_required(), DESCRIPTIONS.get(key, ""),
-            "" if section or listed else _example(value)))
+            required, DESCRIPTIONS.get(key, ""), "" if section or listed else _example(value)))
         if section is not None:
             item = (value[0] if value else None) if listed else value
             _walk(section, f"{path}.N." if listed else f"{path}.", item, rows)
-        elif listed and value:
-            rows[-1] = FieldInfo(path, "list of text", rows[-1].required,
-                                 rows[-1].description, _example(value[0]))
+        elif listed:
+            rows[-1] = FieldInfo(path, "list of text", required, rows[-1].description,
+                                 _example(value[0]) if value else "")
 
 
 def _type_name(annotation: Any) -> str:
@@ -142,13 +143,6 @@ def _example(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def _example_context(sample: Record) -> dict[str, Any]:
-    from letterkit.letters import letter_context
-
-    return letter_context(sample, kind="resolution", language="en", layout="block",
-                          today=dt.date(2026, 11, 23))
-
-
 # The filters letterkit adds to Jinja's own: what each does, and an example to render.
 FILTERS = {
     "date": ("a date in the letter's language; also date('full'), date('short')",
@@ -168,3 +162,26 @@ FILTERS = {
     "nobreak": ("text that must not break across lines, such as a phone number",
                 "{{ handler.phone|nobreak }}"),
 }
+
+
+@dataclass(frozen=True)
+class FilterInfo:
+    name: str
+    description: str
+    example: str  # the filter in a tag
+    gives: str  # what that tag renders to for the sample
+
+
+# The sample letter the reference card's examples come from: the kind that shows most.
+_CARD_KIND, _CARD_DATE = RESOLUTION.name, dt.date(2026, 11, 23)
+
+
+def reference_card(sample: Record) -> tuple[list[FieldInfo], list[FilterInfo]]:
+    """The admin's reference card (`letterkit fields`): every field, with an example from
+    the sample record, and every filter with what it gives for the sample."""
+    context = letter_context(sample, kind=_CARD_KIND, language=SOURCE_LANGUAGE,
+                             layout=LAYOUTS[0], today=_CARD_DATE)
+    env = environment(SOURCE_LANGUAGE)
+    filters = [FilterInfo(name, text, example, env.from_string(example).render(context))
+               for name, (text, example) in FILTERS.items()]
+    return all_fields(context), filters

@@ -7,8 +7,8 @@ import functools
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
-from letterkit.i18n import Formats, pmark
-from letterkit.letters import meeting_place
+from letterkit.i18n.formats import Formats
+from letterkit.i18n.languages import pmark
 from letterkit.output import safe_folder_name
 from letterkit.record import Record
 
@@ -47,7 +47,7 @@ def build_invitation(
     start = meeting.local_start()
     end = start + dt.timedelta(minutes=meeting.minutes)
     domain = organizer_email.partition("@")[2]
-    where = meeting_place(record) or ""
+    where = record.meeting_place() or ""
 
     event = Event()
     event.add("uid", invitation_uid(record, domain))

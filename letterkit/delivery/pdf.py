@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from letterkit.errors import LetterkitError, Problem
+from letterkit.errors import LetterkitError, MissingTool, Problem
 
 INSTALL_HINT = (
     "PDF output needs LibreOffice: on Debian or Ubuntu, apt-get install "
@@ -28,15 +28,11 @@ SECONDS_TO_START = 60.0
 SECONDS_PER_LETTER = 30.0
 
 
-class NeedsLibreOffice(LetterkitError):
-    exit_code = 2
-
-
 def soffice() -> str:
     """The LibreOffice command, or a one-line error saying how to install it."""
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if found is None:
-        raise NeedsLibreOffice.at(INSTALL_HINT)
+        raise MissingTool.at(INSTALL_HINT)
     return found
 
 
@@ -87,20 +83,39 @@ class PdfConverter:
             process.wait()
 
 
-@functools.cache
 def converter_for_this_process() -> PdfConverter:
-    """One converter (and LibreOffice profile) per process, removed when it exits."""
+    """One converter (and LibreOffice profile) per process, removed when it exits; without
+    LibreOffice, a MissingTool error saying how to install it."""
+    soffice()
+    return _converter()
+
+
+@functools.cache
+def _converter() -> PdfConverter:
     work = Path(tempfile.mkdtemp(prefix=f"letterkit-pdf-{os.getpid()}-"))
     atexit.register(shutil.rmtree, work, True)
     return PdfConverter(work)
 
 
-def first_page_png(pdf: Path, png: Path, *, dpi: int = 110) -> None:
-    """The first page of a PDF as a PNG image (pdftoppm, from poppler-utils)."""
+def first_page_png(docx: bytes, converter: PdfConverter, *, dpi: int = 110) -> bytes:
+    """The first page of a letter as a PNG image: LibreOffice makes the PDF, pdftoppm
+    (from poppler-utils) the picture."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
-        raise NeedsLibreOffice.at("previews need pdftoppm: on Debian or Ubuntu, apt-get "
-                                  "install poppler-utils")
-    stem = png.with_suffix("")
-    subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                    str(pdf), str(stem)], check=True, capture_output=True, timeout=120)
+        raise MissingTool.at("previews need pdftoppm: on Debian or Ubuntu, apt-get "
+                             "install poppler-utils")
+    folder = Path(tempfile.mkdtemp(dir=converter.work, prefix="preview-"))
+    try:
+        letter = folder / "letter.docx"
+        letter.write_bytes(docx)
+        made = converter.convert([letter])[letter]
+        if isinstance(made, Problem):
+            raise LetterkitError(made)
+        pdf = folder / "letter.pdf"
+        pdf.write_bytes(made)
+        subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(folder / "page")], check=True, capture_output=True,
+                       timeout=120)
+        return (folder / "page.png").read_bytes()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

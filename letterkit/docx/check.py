@@ -18,18 +18,14 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 
-from letterkit.catalogs import extract_docx
+from letterkit.docx.environment import environment
+from letterkit.docx.fields import FILTERS, field_tree
+from letterkit.docx.find import kind_of_template
+from letterkit.docx.messages import extract_docx
+from letterkit.docx.parts import PartLocation, PartSource, paragraph_text, template_sources
 from letterkit.errors import Problem, TemplateError
-from letterkit.fields import FILTERS, field_tree
-from letterkit.i18n import SOURCE_LANGUAGE, available_languages, translations
-from letterkit.practice import check_wording, word_lists
-from letterkit.render import (
-    PartLocation,
-    PartSource,
-    environment,
-    paragraph_text,
-    template_sources,
-)
+from letterkit.i18n.languages import SOURCE_LANGUAGE, available_languages, translations
+from letterkit.practice.wording import check_wording, word_lists
 
 _GETTEXT = ("_", "gettext", "ngettext", "pgettext", "npgettext")
 _TAGS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
@@ -250,7 +246,7 @@ class _Walker:
 def _check_practice(path: Path, parts: list[PartSource], messages: list[_Message],
                     languages: Iterable[str] | None, result: CheckResult) -> None:
     """The template's own wording, in every language, against the practice's word lists;
-    an acknowledgement must apologise."""
+    a kind that must apologise (the acknowledgement) must, in its template's own words."""
     lists = word_lists()
     wanted = list(languages or available_languages())
     texts: list[tuple[str, str]] = []  # (how to say where, text)
@@ -270,10 +266,11 @@ def _check_practice(path: Path, parts: list[PartSource], messages: list[_Message
         for words, problem, practice, suggestion in check_wording(text, lists):
             result.problems.append(Problem(f"“{words}”: {problem} ({practice}). {suggestion} "
                                            f"({where})", file=str(path)))
-    if path.name.startswith("acknowledgement") and not any(
+    found = kind_of_template(path)
+    if found is not None and found[0].must_apologise and not any(
             lists.apologises(text) for _, text in texts):
         result.problems.append(Problem(
-            "the acknowledgement never apologises (Acknowledge and apologise sincerely, "
+            f"{found[0].called} never apologises (Acknowledge and apologise sincerely, "
             "taking full responsibility). Add a sentence of apology.", file=str(path)))
 
 

@@ -18,6 +18,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal
 
+from letterkit.config import SmtpConfig
 from letterkit.errors import InputError, LetterkitError, Problem
 
 Security = Literal["none", "starttls", "ssl"]
@@ -40,6 +41,13 @@ class SmtpSettings:
     @property
     def effective_port(self) -> int:
         return self.port or _DEFAULT_PORTS[self.security]
+
+    @classmethod
+    def from_config(cls, config: SmtpConfig, env: Mapping[str, str] | None = None
+                    ) -> SmtpSettings:
+        """The config's smtp section, overridden by LETTERKIT_SMTP_* in `env`."""
+        settings = cls(config.host, config.port, config.security, config.user)
+        return settings if env is None else settings.with_env(env)
 
     def with_env(self, env: Mapping[str, str]) -> SmtpSettings:
         """Settings overridden by LETTERKIT_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD."""
@@ -100,6 +108,54 @@ def read_outgoing(path: Path) -> Outgoing:
         raise InputError.at("no usable sender or recipient address", file=str(path))
     return Outgoing(path, raw, str(message["Message-ID"]).strip(), senders[0],
                     list(dict.fromkeys(recipients)), str(message.get("Subject", "")))
+
+
+def read_messages(paths: Iterable[Path]) -> list[Outgoing]:
+    """The .eml files named, or under the folders named, each read and checked. Nothing is
+    sent unless every one can be: all their problems are raised together."""
+    outgoing: list[Outgoing] = []
+    problems: list[Problem] = []
+    for path in eml_files(paths):
+        try:
+            outgoing.append(read_outgoing(path))
+        except LetterkitError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
+    return outgoing
+
+
+def eml_files(paths: Iterable[Path]) -> list[Path]:
+    """The .eml files named, and those anywhere under the folders named."""
+    paths = list(paths)
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.rglob("*.eml"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError.at("no such file or folder", file=str(path))
+    if not files:
+        raise InputError.at("no .eml files found", file=" ".join(map(str, paths)))
+    return files
+
+
+def sent_before(outgoing: Outgoing) -> str | None:
+    """When a message was sent before, by its folder's sent log; None if it never was."""
+    return already_sent(sent_log(outgoing.path)).get(outgoing.message_id)
+
+
+def send_messages(
+    paths: Iterable[Path],
+    settings: SmtpSettings,
+    *,
+    per_minute: float | None = None,
+    on_sent: Callable[[Outgoing, list[str]], None] = lambda outgoing, refused: None,
+) -> SendReport:
+    """Send the .eml files named, or under the folders named (a folder of letters, say),
+    over one connection; each goes once, whatever the number of runs (see `send_all`)."""
+    return send_all(read_messages(paths), settings, per_minute=per_minute, on_sent=on_sent)
 
 
 def sent_log(path: Path) -> Path:

@@ -1,5 +1,6 @@
-"""The emails: the acknowledgement as an email, and covering emails for the meeting and
-resolution letters, as standard MIME messages (.eml) that any mail client opens."""
+"""The email that carries each letter, as a standard MIME message (.eml) any mail client
+opens: the letter itself as the body, or a covering note with the letter attached, as the
+letter's kind says."""
 
 from __future__ import annotations
 
@@ -17,32 +18,15 @@ import mammoth
 from docx import Document
 from docx.table import Table
 
-from letterkit.errors import Problem
-from letterkit.i18n import Formats, pmark
-from letterkit.letters import KIND_NAMES, Letter
+from letterkit.errors import MISSING, Problem
+from letterkit.i18n.formats import Formats
+from letterkit.kinds import Kind
+from letterkit.letters import Letter
 from letterkit.output import safe_folder_name
 from letterkit.record import Record
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 _BULLET = "  • "
-
-SUBJECT = pmark("email", "%(title)s: %(subject)s (reference %(reference)s)")
-# The covering notes of the meeting and resolution emails, paragraph by paragraph.
-COVERING = {
-    "meeting": (
-        pmark("email", "Thank you for agreeing to talk with me about your complaint. We will "
-                       "speak on %(date)s at %(time)s. The attached letter gives the details, "
-                       "and the invitation in this email adds our meeting to your calendar."),
-        pmark("email", "If this time no longer suits you, please reply to this email and I "
-                       "will gladly arrange another."),
-    ),
-    "resolution": (
-        pmark("email", "Thank you for your patience. Attached is my letter confirming what we "
-                       "agreed, with the date by which each step will be done."),
-        pmark("email", "I will keep you informed as each step is completed. If anything is not "
-                       "as we agreed, please reply to this email and I will put it right."),
-    ),
-}
 
 # How the letter's named styles read in HTML; the rest are plain paragraphs.
 _STYLE_MAP = """
@@ -77,15 +61,16 @@ def _address(name: str, email: str) -> Address:
     return Address(display_name=name, username=local, domain=domain)
 
 
-def email_problems(record: Record, kind: str) -> list[Problem]:
+def email_problems(record: Record, kind: Kind) -> list[Problem]:
     """Why the email for a kind cannot be made (the letter itself still can)."""
     problems = []
     if record.customer.email is None:
         problems.append(Problem(f"no email address for the customer, so no email for "
-                                f"{KIND_NAMES[kind]}", field="customer.email"))
+                                f"{kind.called}", field="customer.email", code=MISSING))
     if sender(record) is None:
         problems.append(Problem(f"no email address for the handler or the organisation, so no "
-                                f"email for {KIND_NAMES[kind]}", field="handler.email"))
+                                f"email for {kind.called}", field="handler.email",
+                                code=MISSING))
     return problems
 
 
@@ -98,22 +83,23 @@ def build_email(
     attachments: Iterable[tuple[str, bytes, tuple[str, str]]] = (),
     reply_to: str | None = None,
 ) -> EmailMessage:
-    """The email for a letter. The acknowledgement's body is the letter itself; the meeting
-    and resolution emails carry a short covering note with the letter attached, and the
-    meeting's adds the calendar invitation as a `text/calendar; method=REQUEST` part."""
+    """The email for a letter, shaped as its kind says: the letter itself as the body, or a
+    short covering note with the letter (and `attachments`, such as its PDF) attached. An
+    `invitation` goes in as a `text/calendar; method=REQUEST` alternative."""
+    kind = letter.definition
     formats = Formats.for_language(letter.language)
     from_ = sender(record)
     assert from_ is not None and record.customer.email, "check email_problems first"
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = formats.pgettext("email", SUBJECT) % {
-        "title": formats.letter_title(letter.kind),
+    message["Subject"] = formats.pgettext("email", kind.subject) % {
+        "title": letter.title(),
         "subject": record.complaint.subject.replace("\n", " "),
         "reference": record.reference,
     }
     message["From"] = from_
     message["To"] = _address(formats.addressee(record.customer.model_dump()),
                              record.customer.email)
-    copied = _copied(letter.kind, record)
+    copied = [_address(p.name, p.email) for p in kind.copied(record) if p.email]
     if copied:
         message["Cc"] = copied
     if reply_to:
@@ -121,10 +107,10 @@ def build_email(
     message["Date"] = format_datetime(now)
     message["Message-ID"] = _message_id(letter, record, from_.domain, invitation)
 
-    if letter.kind == "acknowledgement":
+    if kind.email == "letter":
         text, body = letter_text(letter.docx), letter_html(letter.docx)
     else:
-        text, body = _covering_note(letter.kind, record, formats)
+        text, body = _covering_note(kind, record, formats)
     message.set_content(text, subtype="plain", cte="quoted-printable")
     message.add_alternative(_html_document(body, formats), subtype="html",
                             cte="quoted-printable")
@@ -135,7 +121,7 @@ def build_email(
         message.add_alternative(invitation, maintype="text", subtype="calendar",
                                 params={"method": "REQUEST"}, cte="base64")
     files = list(attachments)
-    if letter.kind != "acknowledgement":
+    if kind.email == "covering note":
         files.insert(0, (letter.display_name(), letter.docx, DOCX_TYPE))
     for filename, data, (maintype, subtype) in files:
         message.add_attachment(data, maintype, subtype, filename=filename)
@@ -151,21 +137,13 @@ def ascii_fallback(filename: str, letter: Letter) -> str:
     if filename.isascii():
         return filename
     stem, _, ext = filename.rpartition(".")
-    english = Formats.for_language("en").letter_title(letter.kind)
+    english = letter.definition.title
     reference = safe_folder_name(letter.reference).encode("ascii", "replace").decode()
     return f"{english} {reference.replace('?', '_')}.{ext or 'bin'}"
 
 
 def _language_tag(formats: Formats) -> str:
     return str(formats.locale).replace("_", "-")
-
-
-def _copied(kind: str, record: Record) -> list[Address]:
-    """Who is copied: the people involved on the resolution, the other attendees on the
-    meeting; the acknowledgement goes to the customer alone."""
-    people = {"resolution": record.cc,
-              "meeting": record.meeting.attendees if record.meeting else []}.get(kind, [])
-    return [_address(p.name, p.email) for p in people if p.email]
 
 
 def _message_id(letter: Letter, record: Record, domain: str, invitation: bytes | None) -> str:
@@ -178,14 +156,14 @@ def _message_id(letter: Letter, record: Record, domain: str, invitation: bytes |
     return f"<{name}.{digest.hexdigest()[:16]}@{domain}>"
 
 
-def _covering_note(kind: str, record: Record, formats: Formats) -> tuple[str, str]:
+def _covering_note(kind: Kind, record: Record, formats: Formats) -> tuple[str, str]:
     values: dict[str, str] = {}
     if record.meeting is not None:
         start = record.meeting.local_start()
         values = {"date": formats.date(start, "full"), "time": formats.time(start)}
     paragraphs = [formats.gettext("Dear %(name)s,") % {
         "name": formats.addressee(record.customer.model_dump())}]
-    paragraphs += [formats.pgettext("email", p) % values for p in COVERING[kind]]
+    paragraphs += [formats.pgettext("email", p) % values for p in kind.covering_note]
     paragraphs.append(formats.gettext("Yours sincerely,"))
     signature = [record.handler.name, record.handler.title, record.organisation.name]
     if record.handler.phone:

@@ -1,0 +1,69 @@
+"""Languages and their catalogs: `languages` and `i18n extract | update | compile`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from letterkit.cli.common import State, config_option, shown, templates_option
+from letterkit.i18n.catalogs import compile_catalogs, update_catalogs, write_template_catalog
+from letterkit.i18n.languages import available_languages
+
+
+@click.command()
+def languages() -> None:
+    """List the languages letters can be written in."""
+    for lang in available_languages():
+        click.echo(lang)
+
+
+@click.group()
+def i18n() -> None:
+    """Catalogs of the letters' fixed wording (thin wrappers over Babel).
+
+    extract → messages.pot from the templates; update → each language's .po;
+    compile → check every catalog is complete and write .mo files. The custom templates
+    in force (--templates, $LETTERKIT_TEMPLATES, the config's) take part too.
+    """
+
+
+@i18n.command("extract")
+@templates_option
+@click.option("-o", "--output", "pot", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the template catalog. Default: locales/messages.pot.")
+@config_option
+@click.pass_obj
+def i18n_extract(state: State, templates_dir: Path | None, pot: Path | None) -> None:
+    """Write messages.pot: every message in the templates, with where it stands."""
+    target, count = write_template_catalog(state.templates(templates_dir), pot)
+    click.echo(f"wrote {shown(target)} ({count} messages)")
+
+
+@i18n.command("update")
+@templates_option
+@click.option("--add", "new_language", metavar="LANG",
+              help="Start a catalog for a new language (for example hi).")
+@config_option
+@click.pass_obj
+def i18n_update(state: State, templates_dir: Path | None, new_language: str | None) -> None:
+    """Bring each language's catalog up to date with the templates' wording."""
+    for path, todo in update_catalogs(state.templates(templates_dir), new_language):
+        click.echo(f"updated {shown(path)} ({todo} to translate)")
+
+
+@i18n.command("compile")
+@templates_option
+@config_option
+@click.pass_obj
+def i18n_compile(state: State, templates_dir: Path | None) -> None:
+    """Check every catalog is complete (nothing untranslated or fuzzy, placeholders
+    intact) and write its .mo. Exit 1 when a catalog has gaps."""
+    status = 0
+    for report, mo in compile_catalogs(state.templates(templates_dir)):
+        for line in report.lines():
+            click.echo(f"error: {line}", err=True)
+        status = max(status, 0 if report.ok else 1)
+        click.echo(f"wrote {shown(mo)}")
+    sys.exit(status)

@@ -1,0 +1,141 @@
+"""Making letters: `render` (record files), `batch` (a CSV) and `preview` (a picture)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from letterkit.batch import ERRORS, NOTES, RowResult, run_batch
+from letterkit.cli.common import (
+    State,
+    config_option,
+    date_option,
+    lang_option,
+    layout_option,
+    letter_options,
+    report,
+    report_outcome,
+    shown,
+    templates_option,
+)
+from letterkit.inputs import load_record
+from letterkit.kinds import KINDS, kind_named
+from letterkit.output import safe_folder_name, write_atomic
+from letterkit.writing import preview_png, write_record_files
+
+
+@click.command()
+@click.argument("records", nargs=-1, required=True, type=click.Path(path_type=Path))
+@letter_options
+@click.pass_obj
+def render(state: State, records: tuple[Path, ...], kinds: tuple[str, ...],
+           language: str | None, layout: str | None, out_dir: Path,
+           templates_dir: Path | None, letter_date: dt.date | None, force: bool,
+           emails: bool, strict: bool, pdf: bool) -> None:
+    """Make the letters for one or more RECORDS (YAML or JSON files).
+
+    Letters go to OUTPUT/<reference>/<kind>.<lang>.docx. An existing letter is never
+    replaced without --force.
+    """
+    options = state.write_options(kinds=kinds, language=language, layout=layout,
+                                  out_dir=out_dir, templates_dir=templates_dir,
+                                  letter_date=letter_date, force=force, emails=emails,
+                                  strict=strict, pdf=pdf)
+    status = 0
+    for path, outcome in write_record_files(records, options):
+        status = max(status, report_outcome(outcome, file=str(path)))
+    sys.exit(status)
+
+
+@click.command()
+@click.argument("csv_file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
+@letter_options
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes rendering at once. Default: the number of CPUs.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first bad row.")
+@click.option("--resume", is_flag=True,
+              help="Skip the letters already made (after an interrupted run); make the rest.")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab"]),
+              help="Column separator. Default: detected from the header row.")
+@click.pass_obj
+def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | None,
+          layout: str | None, out_dir: Path, templates_dir: Path | None,
+          letter_date: dt.date | None, force: bool, emails: bool, strict: bool, pdf: bool,
+          jobs: int | None, fail_fast: bool, resume: bool, delimiter: str | None) -> None:
+    """Make the letters for every row of a CSV (see `letterkit sample` for its columns).
+
+    Letters go to OUTPUT/<reference>/ exactly as `render` writes them. Each file written is
+    listed in OUTPUT/manifest.csv; bad rows go to OUTPUT/errors.csv and do not stop the
+    others. Exit 1 when any row failed.
+    """
+    if resume and force:
+        raise click.UsageError("--resume keeps existing letters and --force replaces them: "
+                               "choose one")
+    options = state.write_options(kinds=kinds, language=language, layout=layout,
+                                  out_dir=out_dir, templates_dir=templates_dir,
+                                  letter_date=letter_date, force=force, emails=emails,
+                                  strict=strict, pdf=pdf, resume=resume)
+    interactive = sys.stderr.isatty()
+    bar = tqdm(unit="row", disable=not interactive, file=sys.stderr, dynamic_ncols=True)
+
+    def started(rows: int) -> None:
+        bar.reset(total=rows)
+
+    def on_row(result: RowResult) -> None:
+        bar.update(1)
+        if result.failed and not interactive:
+            report(result.problems)
+
+    with bar:
+        summary = run_batch(csv_file, options, jobs=jobs or os.cpu_count() or 1,
+                            fail_fast=fail_fast, delimiter={"tab": "\t"}.get(delimiter or "",
+                                                                           delimiter),
+                            on_start=started if interactive else None, on_row=on_row)
+    failed = f", {summary.failed_rows} rows failed (see {shown(out_dir / ERRORS)})" \
+        if summary.failed_rows else ""
+    if summary.in_the_way:
+        failed += (f"; {summary.in_the_way} files were already there: --resume keeps them "
+                   "and makes the rest, --force replaces them")
+    stopped = " (stopped at the first bad row)" if summary.stopped_early else ""
+    if summary.not_made:
+        failed += (f", {summary.not_made} letters not made for lack of fields or a date "
+                   f"too early (see {shown(out_dir / NOTES)})")
+    if summary.pdf_starts:
+        failed += f", PDFs from {summary.pdf_starts} LibreOffice starts"
+    click.echo(f"{summary.letters} letters written ({summary.files} files), "
+               f"{summary.existing} files skipped{failed}{stopped}, "
+               f"in {summary.seconds:.1f} s: {summary.letters_per_second:.1f} letters/s",
+               err=True)
+    sys.exit(1 if summary.failed_rows else 0)
+
+
+@click.command()
+@click.argument("record_file", metavar="RECORD", type=click.Path(path_type=Path))
+@click.option("-k", "--kind", required=True, type=click.Choice(KINDS), help="Which letter.")
+@lang_option
+@layout_option
+@click.option("-o", "--output", "png", type=click.Path(path_type=Path, dir_okay=False),
+              help="The PNG to write. Default: <reference>-<kind>.<lang>.png here.")
+@templates_option
+@date_option
+@click.option("--force", is_flag=True, help="Replace the PNG if it exists.")
+@config_option
+@click.pass_obj
+def preview(state: State, record_file: Path, kind: str, language: str | None,
+            layout: str | None, png: Path | None, templates_dir: Path | None,
+            letter_date: dt.date | None, force: bool) -> None:
+    """Write a picture of a letter's first page, to look at before it goes."""
+    record = load_record(record_file, state.config)
+    options = state.write_options(kinds=(kind,), language=language, layout=layout,
+                                  out_dir=Path("."), templates_dir=templates_dir,
+                                  letter_date=letter_date)
+    picture = preview_png(record, kind, options)
+    lang = (language or record.language or state.config.language).lower()
+    target = png or Path(f"{safe_folder_name(record.reference)}-{kind}.{lang}.png")
+    write_atomic(target, picture, force=force)
+    click.echo(f"wrote {shown(target)} (first page of {kind_named(kind).called})")

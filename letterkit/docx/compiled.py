@@ -1,0 +1,186 @@
+"""Compiling a .docx template once and rendering many contexts into .docx bytes.
+
+docxtpl's `DocxTemplate.render()` reopens the package, re-patches its XML and recompiles
+the Jinja source for every letter. Here each XML part is patched by docxtpl's own code and
+compiled once; a render is then Jinja plus docxtpl's post-processing, and a new zip.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import traceback
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from lxml import etree
+from markupsafe import Markup
+
+from letterkit.docx.environment import environment
+from letterkit.docx.parts import PATCHER, PartLocation, PartSource, template_sources
+from letterkit.docx.zipjoin import SharedEntries, join
+from letterkit.errors import TemplateError
+
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+@dataclass
+class _Part:
+    name: str
+    location: PartLocation
+    template: jinja2.Template
+    reshapes_tables: bool
+    has_drawings: bool
+    # docxtpl's escapes for literal braces ({_{ … }_}) appear in the template itself.
+    has_brace_escapes: bool
+
+
+class CompiledTemplate:
+    """A .docx template, parsed and compiled once, that renders contexts into .docx bytes."""
+
+    def __init__(self, source: bytes, *, name: str, env: jinja2.Environment) -> None:
+        self.name = name
+        # A part with no tag and nothing docxtpl would change renders to itself: keep it as
+        # it is in the package instead of rendering it for every letter.
+        self._parts = {part.name: self._compile(part, env)
+                       for part in template_sources(source, name=name)
+                       if "{{" in part.source or "{%" in part.source
+                       or _LISTING_CHARS.search(part.source.replace("\n<w:p", "<w:p"))}
+        # The parts no tag touches are compressed once, here; every letter shares them as
+        # they are and adds only the parts it rendered.
+        with zipfile.ZipFile(io.BytesIO(source)) as package:
+            infos = package.infolist()
+            self._shared = SharedEntries.from_entries(
+                [(i, package.read(i)) for i in infos if i.filename not in self._parts])
+        self._rendered_infos = [i for i in infos if i.filename in self._parts]
+
+    def _compile(self, part: PartSource, env: jinja2.Environment) -> _Part:
+        location = PartLocation(self.name, part.name, part.source.splitlines())
+        try:
+            template = env.from_string(_fold_constant_messages(part.source, env))
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(location.problem(exc.message or str(exc), exc.lineno)) from None
+        return _Part(part.name, location, template, part.reshapes_tables, "docPr" in part.source,
+                     any(e in part.source for e in _BRACE_ESCAPES))
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        """The letter for one context, as the bytes of a .docx file."""
+        return join(self._shared, [(info, self._render_part(self._parts[info.filename], context))
+                                   for info in self._rendered_infos])
+
+    def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
+        try:
+            xml = part.template.render(context)
+        except SecurityError as exc:
+            raise TemplateError(part.location.problem(
+                f"refused: the template reaches for Python internals ({exc})",
+                _template_line(exc))) from None
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError) as exc:
+            raise TemplateError(part.location.problem(str(exc), _template_line(exc))) from None
+        xml = xml.replace("\n<w:p", "<w:p")
+        if part.has_brace_escapes:
+            for escaped, brace in _BRACE_ESCAPES.items():
+                xml = xml.replace(escaped, brace)
+        xml = _resolve_listing(xml)
+        try:
+            tree = etree.fromstring(xml.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            raise TemplateError.at(
+                f"{part.name}: the template produced a broken document ({exc}); "
+                "a tag may cut across a table or paragraph it does not close",
+                file=self.name,
+            ) from None
+        if part.reshapes_tables:
+            tree = PATCHER.fix_tables(xml)
+        if part.has_drawings:
+            PATCHER.docx_ids_index = 1000
+            PATCHER.fix_docpr_ids(tree)
+        if part.reshapes_tables or part.has_drawings:
+            xml = str(etree.tostring(tree, encoding="unicode"))
+        return (_XML_DECLARATION + xml).encode("utf-8")
+
+
+_CONSTANT_MESSAGE = re.compile(
+    r"""\{\{\s*_\(\s*(?P<q>['"])(?P<msg>(?:(?!(?P=q)).)*)(?P=q)\s*\)\s*\}\}""")
+
+
+def _fold_constant_messages(source: str, env: jinja2.Environment) -> str:
+    """`{{ _('Yours sincerely,') }}` as its translation, worked out once per language when
+    the template is compiled rather than for every letter. Messages with values, and any
+    whose literal or translation holds a backslash or template syntax, are left to Jinja."""
+    translate: Callable[[str], Markup] = env.letterkit_gettext  # type: ignore[attr-defined]
+
+    def fold(match: re.Match[str]) -> str:
+        message = match.group("msg")
+        if "\\" in message:
+            return match.group(0)
+        try:
+            # As Jinja's newstyle gettext would: the escaped translation, %-formatted.
+            text = str(translate(message) % {})
+        except (TypeError, KeyError, ValueError):
+            return match.group(0)
+        if any(mark in text for mark in ("{{", "{%", "{#", "}}", "%}", "#}", "\n")):
+            return match.group(0)
+        return text
+
+    return _CONSTANT_MESSAGE.sub(fold, source)
+
+
+_BRACE_ESCAPES = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
+_LISTING_CHARS = re.compile("[\n\t\a\f]")
+_PARAGRAPH_START = re.compile(r"<w:p[ >]")
+
+
+def _resolve_listing(xml: str) -> str:
+    """docxtpl's line breaks, tabs, new paragraphs and page breaks for text holding a
+    newline, tab, BEL or form feed, applied only to the paragraphs that hold one (docxtpl
+    runs it over every paragraph; the result is the same, and most parts have none)."""
+    found = _LISTING_CHARS.search(xml)
+    if found is None:
+        return xml
+    pieces, done = [], 0
+    while found is not None:
+        start = max(xml.rfind("<w:p ", done, found.start()), xml.rfind("<w:p>", done,
+                                                                        found.start()))
+        end = xml.find("</w:p>", found.start())
+        if start < 0 or end < 0 or not _PARAGRAPH_START.match(xml, start):
+            found = _LISTING_CHARS.search(xml, found.end())  # outside a paragraph: as is
+            continue
+        end += len("</w:p>")
+        pieces += [xml[done:start], PATCHER.resolve_listing(xml[start:end])]
+        done = end
+        found = _LISTING_CHARS.search(xml, done)
+    pieces.append(xml[done:])
+    return "".join(pieces)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    # Jinja rewrites tracebacks so template frames carry the template's own line numbers.
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f.lineno for f in frames if f.filename == "<template>"]
+    return lines[-1] if lines else getattr(exc, "lineno", None)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(
+    path: str, mtime_ns: int, size: int, language: str, native_digits: bool
+) -> CompiledTemplate:
+    return CompiledTemplate(Path(path).read_bytes(), name=path,
+                            env=environment(language, native_digits))
+
+
+def compile_template(path: Path, language: str, *, native_digits: bool = False
+                     ) -> CompiledTemplate:
+    """The compiled template for a file and language, compiled once per process
+    (and again if the file changes)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise TemplateError.at(f"cannot be read: {exc.strerror}", file=str(path)) from None
+    return _compiled(str(path), stat.st_mtime_ns, stat.st_size, language, native_digits)

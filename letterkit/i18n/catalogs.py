@@ -1,0 +1,149 @@
+"""Keeping the languages' catalogs in step with the templates: update each catalog with
+the templates' wording, check it is complete, and compile it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from letterkit.docx.find import template_files
+from letterkit.docx.messages import extract_messages
+from letterkit.i18n.formats import locale_for
+from letterkit.i18n.languages import (
+    DOMAIN,
+    SOURCE_LANGUAGE,
+    available_languages,
+    catalog_path,
+    catalogs_changed,
+    locales_dir,
+)
+
+
+def template_catalog(custom: Path | None = None) -> Catalog:
+    """The wording of the shipped templates (and of those in the custom folder), with
+    letterkit's own: what every catalog must translate."""
+    return extract_messages(template_files(custom))
+
+
+def write_template_catalog(custom: Path | None = None, target: Path | None = None
+                           ) -> tuple[Path, int]:
+    """Write the template catalog (default locales/messages.pot); where, and how many
+    messages it holds."""
+    catalog = template_catalog(custom)
+    target = target or locales_dir() / "messages.pot"
+    write_catalog(catalog, target)
+    return target, sum(1 for m in catalog if m.id)
+
+
+def update_catalogs(custom: Path | None = None, add: str | None = None
+                    ) -> list[tuple[Path, int]]:
+    """Bring every language's catalog (and a new one for `add`) up to date with the
+    templates; each catalog's path and how many of its messages await a translation."""
+    template = template_catalog(custom)
+    languages = [lang for lang in available_languages() if lang != SOURCE_LANGUAGE]
+    if add:
+        languages.append(add)
+    updated = []
+    for lang in dict.fromkeys(languages):
+        path = catalog_path(lang)
+        catalog = update_catalog(template, path, str(locale_for(lang)))
+        write_catalog(catalog, path)
+        updated.append((path, sum(1 for m in catalog if m.id and (not is_translated(m)
+                                                                  or m.fuzzy))))
+    catalogs_changed()
+    return updated
+
+
+def compile_catalogs(custom: Path | None = None) -> list[tuple[CatalogReport, Path]]:
+    """Check every language's catalog against the templates and write its .mo."""
+    template = template_catalog(custom)
+    return [(check_catalog(lang, template), compile_catalog(lang))
+            for lang in available_languages() if lang != SOURCE_LANGUAGE]
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=88, sort_output=False)
+
+
+def read_catalog(path: Path, locale: str) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale, domain=DOMAIN)
+
+
+def update_catalog(template: Catalog, path: Path, locale: str) -> Catalog:
+    """Merge a fresh template into a language's catalog: new messages appear untranslated
+    (or as fuzzy guesses), messages no longer used become obsolete."""
+    catalog = read_catalog(path, locale) if path.is_file() else Catalog(locale=locale,
+                                                                        domain=DOMAIN)
+    catalog.update(template)
+    return catalog
+
+
+@dataclass
+class CatalogReport:
+    """What is wrong with a language's catalog against the templates' wording."""
+
+    language: str
+    untranslated: list[str] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.untranslated or self.fuzzy or self.errors)
+
+    def lines(self) -> list[str]:
+        path = catalog_path(self.language)
+        return ([f"{path}: untranslated: {m!r}" for m in self.untranslated]
+                + [f"{path}: fuzzy (a guess, not used): {m!r}" for m in self.fuzzy]
+                + [f"{path}: {e}" for e in self.errors])
+
+
+def check_catalog(language: str, template: Catalog) -> CatalogReport:
+    """Every message of the template must be translated, not fuzzy, and keep its
+    placeholders (`%(name)s`) intact."""
+    report = CatalogReport(language)
+    if language == SOURCE_LANGUAGE:
+        return report
+    path = catalog_path(language)
+    if not path.is_file():
+        report.errors.append("no catalog")
+        return report
+    catalog = read_catalog(path, language)
+    for message in template:
+        if not message.id:
+            continue
+        found = catalog.get(message.id, context=message.context)
+        shown = message.id if isinstance(message.id, str) else message.id[0]
+        if found is None or not is_translated(found):
+            report.untranslated.append(shown)
+        elif found.fuzzy:
+            report.fuzzy.append(shown)
+    for message, errors in catalog.check():
+        report.errors += [f"{message.id!r}: {error}" for error in errors]
+    return report
+
+
+def is_translated(message: Message) -> bool:
+    """A translation for every form (a plural message has several); fuzzy ones count as
+    translated here, and are reported apart."""
+    if isinstance(message.string, tuple | list):
+        return all(message.string)
+    return bool(message.string)
+
+
+def compile_catalog(language: str) -> Path:
+    """Write the language's .mo beside its .po, for gettext tools outside letterkit
+    (letterkit itself reads the .po)."""
+    path = catalog_path(language)
+    catalog = read_catalog(path, language)
+    mo = path.with_suffix(".mo")
+    with mo.open("wb") as fh:
+        write_mo(fh, catalog, use_fuzzy=False)
+    return mo

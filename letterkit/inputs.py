@@ -1,0 +1,65 @@
+"""Records as staff give them: one record file (YAML or JSON), or every row of a CSV,
+validated, with the gaps filled from the config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from letterkit.config import Config, apply_config
+from letterkit.errors import LetterkitError, Problem
+from letterkit.output import write_atomic
+from letterkit.record import Record, validate_record
+from letterkit.resources import data_path
+from letterkit.sources import csv_rows, load_data_file, open_csv
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def load_record(path: Path, config: Config | None = None) -> Record:
+    """Read and validate one record file (YAML or JSON), filling gaps from the config."""
+    data = apply_config(load_data_file(path), config or Config())
+    return validate_record(data, file=str(path))
+
+
+def record_from_row(data: dict[str, Any], config: Config, *, file: str, row: int) -> Record:
+    """Validate one CSV row (as nested data), filling gaps from the config."""
+    return validate_record(apply_config(data, config), file=file, row=row)
+
+
+def records_in(path: Path, config: Config | None = None
+               ) -> Iterator[tuple[int | None, Record | LetterkitError]]:
+    """(row, record or the error that stopped it) for a record file, or for each row of a
+    CSV (by its suffix). A CSV that cannot be opened at all raises."""
+    config = config or Config()
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        yield None, load_record(path, config)
+        return
+    for row, data in csv_rows(open_csv(path)):
+        try:
+            yield row, record_from_row(data, config, file=str(path), row=row)
+        except LetterkitError as error:
+            yield row, error
+
+
+def sample_record() -> Record:
+    """The shipped English sample record (`letterkit sample` writes it as complaint.yaml)."""
+    return load_record(data_path("samples") / "complaint.yaml")
+
+
+def write_samples(out_dir: Path, *, force: bool = False) -> tuple[list[Path], list[Problem]]:
+    """Write the sample records and CSV into `out_dir`: the files written, and the
+    problems (a file already there, without `force`)."""
+    written, problems = [], []
+    for source in sorted(data_path("samples").iterdir()):
+        if not source.is_file():
+            continue
+        target = out_dir / source.name
+        try:
+            write_atomic(target, source.read_bytes(), force=force)
+        except LetterkitError as error:
+            problems += error.problems
+            continue
+        written.append(target)
+    return written, problems

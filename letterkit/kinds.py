@@ -1,0 +1,311 @@
+"""The kinds of letter, each defined in one place: everything that differs from one kind to
+another lives in its `Kind` below, and nothing else in letterkit tests a kind by name.
+
+A new kind is a `Kind` here, its templates (`scripts/build_templates.py`, which writes
+`templates/<kind>-<layout>.docx`) and its wording in the catalogs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from letterkit.errors import DATE, MISSING, InputError, KindNotPossible, Problem
+from letterkit.i18n.languages import pmark
+from letterkit.record import Person, Record
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """Something the practice asks a letter to commit to, which the record does not."""
+
+    field: str
+    problem: str
+    practice: str
+    suggestion: str
+
+
+Needs = Callable[[Record], Iterator[tuple[str, str]]]  # (field, why) for each gap
+Commitments = Callable[[Record, dt.date], Iterator[Commitment]]
+
+@dataclass(frozen=True)
+class DateBound:
+    """A day a letter may not be dated before: the record field that sets it, and what it
+    is in words ("the last agreed action is due")."""
+
+    day: dt.date
+    field: str
+    what: str
+
+
+Bound = Callable[[Record], DateBound | None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of letter, and everything about it that is not the same for every kind."""
+
+    name: str  # as `-k` takes it; files are <name>-<layout>.docx and <name>.<lang>.docx
+    called: str  # how messages to staff name it
+    title: str  # what the customer sees it called (attachments, subjects); translated
+    needs: tuple[Needs, ...]  # what the record must hold; a kind lacking any is not made
+    text_fields: tuple[str, ...]  # the staff's text it shows, for the practice checks
+    commitments: tuple[Commitments, ...]  # what the practice asks it to commit to
+    email: Literal["letter", "covering note"]  # the email's body: the letter itself, or a
+    # short covering note with the letter attached
+    covering_note: tuple[str, ...] = ()  # its paragraphs, %(date)s and %(time)s filled in
+    subject: str = pmark("email", "%(title)s: %(subject)s (reference %(reference)s)")
+    invitation: bool = False  # a calendar invitation for the meeting goes with it
+    copied: Callable[[Record], list[Person]] = lambda record: []  # Cc and "Copy to:"
+    encloses: bool = False  # the record's enclosures go with it ("Enclosure:")
+    not_before: Bound = lambda record: None  # the first day it may be dated
+    first_answer: bool = False  # the first answer to the complaint: it should be quick
+    must_apologise: bool = False  # its template's own wording must apologise
+
+    def unmet(self, record: Record, today: dt.date) -> list[Problem]:
+        """Why this letter cannot be made for the record on `today`; empty when it can."""
+        missing = [Problem(f"{why}; needed for {self.called}", field=field, code=MISSING)
+                   for needs in self.needs for field, why in needs(record)]
+        if missing:
+            return missing
+        bound = self.not_before(record)
+        if bound is not None and today < bound.day:
+            return [Problem(f"the letter's date {today} is before {bound.what} ({bound.day}); "
+                            f"{self.called} may be dated from {bound.day}", field=bound.field,
+                            expected=f"{bound.day} or later", code=DATE)]
+        return []
+
+    def enclosures(self, record: Record) -> list[str]:
+        return list(record.enclosures) if self.encloses else []
+
+
+# --- what kinds need ------------------------------------------------------------------
+
+def _meeting(record: Record) -> Iterator[tuple[str, str]]:
+    if record.meeting is None:
+        yield "meeting", "the record has no meeting (date, time, mode, place)"
+    elif record.meeting_place() is None:
+        yield "meeting.where", "no number, address or link for the meeting"
+
+
+def _agreed_actions(record: Record) -> Iterator[tuple[str, str]]:
+    if record.resolution is None:
+        yield "resolution", "the record has no agreed resolution"
+        return
+    for n, action in enumerate(record.resolution.actions, start=1):
+        if action.due is None:
+            yield f"resolution.actions.{n}.due", f"the action {action.what!r} has no due date"
+
+
+def _postal_address(record: Record) -> Iterator[tuple[str, str]]:
+    if record.customer.address is None:
+        yield "customer.address", "a formal letter needs the customer's address"
+
+
+def _actions_done(record: Record) -> Iterator[tuple[str, str]]:
+    if record.resolution is None:
+        return
+    if not record.resolution.actions:
+        yield "resolution.actions", "no agreed actions to follow up"
+    for n, action in enumerate(record.resolution.actions, start=1):
+        if action.done is None:
+            yield (f"resolution.actions.{n}.done",
+                   f"the action {action.what!r} is not marked done (done: YYYY-MM-DD)")
+
+
+def _direct_line(record: Record) -> Iterator[tuple[str, str]]:
+    if record.handler.phone is None:
+        yield "handler.phone", "no direct line for the handler, which the customer is given"
+
+
+def _last_action(record: Record) -> DateBound | None:
+    """The day the last agreed action is due (or was done, if that was later)."""
+    if record.resolution is None:
+        return None
+    days = [(day, f"resolution.actions.{n}.{name}", what)
+            for n, action in enumerate(record.resolution.actions, start=1)
+            for name, day, what in (("due", action.due, "the last agreed action is due"),
+                                    ("done", action.done, "the last agreed action was done"))
+            if day is not None]
+    if not days:
+        return None
+    day, field, what = max(days, key=lambda item: item[0])
+    return DateBound(day, field, what)
+
+
+# --- what the practice asks of each kind ------------------------------------------------
+
+_TO_TALK = "Set a date for a phone call or a face-to-face meeting"
+_FIX_IT = "Agree a specific remedy with a time frame"
+
+
+def _proposes_meeting(record: Record, today: dt.date) -> Iterator[Commitment]:
+    if record.meeting is None:
+        yield Commitment("meeting", "no call or meeting is proposed", _TO_TALK,
+                         "Add meeting.at, meeting.mode and meeting.where.")
+
+
+def _meeting_arranged(record: Record, today: dt.date) -> Iterator[Commitment]:
+    meeting = record.meeting
+    if meeting is None:
+        return
+    if record.meeting_place() is None:
+        yield Commitment("meeting.where", "no number, address or link for the meeting",
+                         "Fix the date, time, medium and place beforehand",
+                         "Add the number we will call, the address, or the link.")
+    if meeting.at.date() < record.received:
+        yield Commitment("meeting.at", f"the meeting ({meeting.at.date()}) is before the "
+                         f"complaint arrived ({record.received})", "Set a real date to talk",
+                         "Check the meeting date.")
+
+
+def _actions_with_dates(record: Record, today: dt.date) -> Iterator[Commitment]:
+    resolution, meeting = record.resolution, record.meeting
+    if resolution is None:
+        return
+    if not resolution.actions:
+        yield Commitment("resolution.actions", "no agreed action", _FIX_IT,
+                         "List each action we will take, with its date.")
+    for n, action in enumerate(resolution.actions, start=1):
+        field = f"resolution.actions.{n}.due"
+        if action.due is None:
+            yield Commitment(field, f"the action {action.what!r} has no due date", _FIX_IT,
+                             "Agree a date for it with the customer.")
+        elif action.due <= today:
+            yield Commitment(field, f"the action {action.what!r} is due {action.due}, not "
+                             f"after the letter's date ({today})", _FIX_IT,
+                             "Give a date still to come.")
+        elif meeting is not None and action.due < meeting.at.date():
+            yield Commitment(field, f"the action {action.what!r} is due {action.due}, "
+                             f"before the meeting ({meeting.at.date()}) where it is to be "
+                             "agreed", _FIX_IT, "Check the dates.")
+
+
+def _prevention(record: Record, today: dt.date) -> Iterator[Commitment]:
+    if record.resolution is not None and not record.resolution.prevention:
+        yield Commitment("resolution.prevention", "nothing says how it will not happen again",
+                         "Explain the steps taken so it does not happen again",
+                         "Add at least one prevention step.")
+
+
+def _people_copied(record: Record, today: dt.date) -> Iterator[Commitment]:
+    if record.resolution is not None and not record.cc:
+        yield Commitment("cc", "nobody involved is copied",
+                         "Copy the letter to the people involved, so the team learns",
+                         "Add the colleagues involved under cc.")
+
+
+def _attendees(record: Record) -> list[Person]:
+    return list(record.meeting.attendees) if record.meeting is not None else []
+
+
+def _involved(record: Record) -> list[Person]:
+    return list(record.cc)
+
+
+# --- the kinds ----------------------------------------------------------------------
+
+ACKNOWLEDGEMENT = Kind(
+    name="acknowledgement",
+    called="the acknowledgement",
+    title=pmark("letter title", "Acknowledgement of your complaint"),
+    needs=(),
+    text_fields=("complaint.subject", "complaint.summary", "meeting.where"),
+    commitments=(_proposes_meeting, _meeting_arranged),
+    email="letter",
+    first_answer=True,
+    must_apologise=True,
+)
+
+MEETING = Kind(
+    name="meeting",
+    called="the meeting confirmation",
+    title=pmark("letter title", "Confirmation of our meeting"),
+    needs=(_meeting,),
+    text_fields=("complaint.subject", "meeting.where"),
+    commitments=(_meeting_arranged,),
+    email="covering note",
+    covering_note=(
+        pmark("email", "Thank you for agreeing to talk with me about your complaint. We will "
+                       "speak on %(date)s at %(time)s. The attached letter gives the details, "
+                       "and the invitation in this email adds our meeting to your calendar."),
+        pmark("email", "If this time no longer suits you, please reply to this email and I "
+                       "will gladly arrange another."),
+    ),
+    invitation=True,
+    copied=_attendees,
+)
+
+RESOLUTION = Kind(
+    name="resolution",
+    called="the resolution letter",
+    title=pmark("letter title", "Resolution of your complaint"),
+    needs=(_agreed_actions, _postal_address),
+    text_fields=("complaint.subject", "complaint.summary", "findings", "resolution.summary",
+                 "resolution.actions", "resolution.prevention"),
+    commitments=(_actions_with_dates, _prevention, _people_copied),
+    email="covering note",
+    covering_note=(
+        pmark("email", "Thank you for your patience. Attached is my letter confirming what we "
+                       "agreed, with the date by which each step will be done."),
+        pmark("email", "I will keep you informed as each step is completed. If anything is not "
+                       "as we agreed, please reply to this email and I will put it right."),
+    ),
+    copied=_involved,
+    encloses=True,
+)
+
+FOLLOW_UP = Kind(
+    name="follow-up",
+    called="the follow-up letter",
+    title=pmark("letter title", "Following up on your complaint"),
+    needs=(_agreed_actions, _actions_done, _direct_line),
+    text_fields=("complaint.subject", "resolution.actions", "resolution.prevention"),
+    commitments=(_prevention, _people_copied),
+    email="letter",
+    copied=_involved,
+    not_before=_last_action,
+)
+
+# In the order a complaint meets them.
+ALL: tuple[Kind, ...] = (ACKNOWLEDGEMENT, MEETING, RESOLUTION, FOLLOW_UP)
+KINDS: tuple[str, ...] = tuple(kind.name for kind in ALL)
+_BY_NAME = {kind.name: kind for kind in ALL}
+
+
+def kind_named(name: str) -> Kind:
+    """The kind called `name`, or an InputError naming the kinds there are."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise InputError.at(f"{name!r} is not a kind of letter; expected one of: "
+                            f"{', '.join(KINDS)}", field="kind",
+                            expected=", ".join(KINDS)) from None
+
+
+def plan_kinds(record: Record, asked: tuple[str, ...] | list[str], *, today: dt.date
+               ) -> tuple[list[Kind], list[Problem]]:
+    """The kinds to make on `today` and, for `all`, those not made with the reason.
+
+    A kind asked for by name that the record cannot have (or not on that date) is an error,
+    not a skip.
+    """
+    if "all" in asked:
+        todo, skipped = [], []
+        for kind in ALL:
+            unmet = kind.unmet(record, today)
+            if unmet:
+                first = unmet[0]
+                skipped.append(Problem(f"skipped {kind.called}: {first.message}",
+                                       field=first.field, expected=first.expected,
+                                       code=first.code))
+            else:
+                todo.append(kind)
+        return todo, skipped
+    kinds = [kind_named(name) for name in dict.fromkeys(asked)]
+    problems = [problem for kind in kinds for problem in kind.unmet(record, today)]
+    if problems:
+        raise KindNotPossible(problems)
+    return kinds, []

@@ -1,0 +1,167 @@
+"""Holding a record to the practice, for the letters it will make: the commitments each
+kind asks for (see `letterkit.kinds`), the seven sins in the staff's own text, and how fast
+the first answer goes out."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from letterkit.config import Config
+from letterkit.errors import LATE, PRACTICE, LetterkitError, Problem
+from letterkit.inputs import records_in
+from letterkit.kinds import ALL, Kind
+from letterkit.practice.wording import WordLists, word_lists
+from letterkit.record import Record
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a letter should not say or lacks, where, and what to do about it."""
+
+    kinds: tuple[str, ...]
+    field: str
+    problem: str
+    practice: str
+    suggestion: str
+    quote: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    @property
+    def message(self) -> str:
+        quoted = f"“{self.quote}”: " if self.quote else ""
+        return (f"{quoted}{self.problem} ({self.practice}). {self.suggestion} "
+                f"[{', '.join(self.kinds)}]")
+
+    def as_problem(self, file: str | None = None, row: int | None = None) -> Problem:
+        return Problem(self.message, file=file, row=row, field=self.field, code=PRACTICE)
+
+
+def check_record(
+    record: Record,
+    kinds: Iterable[str | Kind] = ("all",),
+    *,
+    today: dt.date,
+    lists: WordLists | None = None,
+) -> list[Finding]:
+    """What in a record breaks the practice, for the letters of `kinds` (names, Kinds, or
+    "all") dated `today`. A finding shared by several letters is reported once, naming
+    them all."""
+    names = {k if isinstance(k, str) else k.name for k in kinds}
+    chosen = [kind for kind in ALL if kind.name in names or "all" in names]
+    lists = lists or word_lists()
+    found: dict[tuple[str, str, str], list[Kind]] = {}
+    details: dict[tuple[str, str, str], Finding] = {}
+
+    def add(kind: Kind, finding: Finding) -> None:
+        key = (finding.field, finding.problem, finding.quote)
+        found.setdefault(key, []).append(kind)
+        details.setdefault(key, finding)
+
+    for kind in chosen:
+        for commitments in kind.commitments:
+            for c in commitments(record, today):
+                add(kind, Finding((), c.field, c.problem, c.practice, c.suggestion))
+        for field, text in _texts(record, kind.text_fields):
+            for rule, words in lists.scan(text):
+                add(kind, Finding((), field, rule.problem, rule.practice, rule.suggestion,
+                                  words))
+    findings = [Finding(tuple(k.name for k in found[key]), f.field, f.problem, f.practice,
+                        f.suggestion, f.quote) for key, f in details.items()]
+    if chosen and _opens_with_a_number(record.complaint.subject):
+        findings.append(Finding(tuple(k.name for k in chosen), "complaint.subject",
+                                "opens with a reference number",
+                                "Robotism: a personal word before routine data",
+                                "Start with what happened; references go in their own "
+                                "lines.", record.complaint.subject[:30]))
+    return findings
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """What the practice checks found in one record of a file (or why it could not be read)."""
+
+    file: str
+    row: int | None  # the spreadsheet row, for a CSV
+    findings: list[Finding]
+    notes: list[Problem]  # a late first answer (not a fault of the record)
+    error: LetterkitError | None = None
+
+    def problems(self) -> list[Problem]:
+        """The findings as Problems naming the file, row and field."""
+        return [finding.as_problem(self.file, self.row) for finding in self.findings]
+
+
+def check_file(
+    path: Path,
+    kinds: Iterable[str | Kind] = ("all",),
+    *,
+    today: dt.date,
+    config: Config | None = None,
+) -> Iterator[RecordCheck]:
+    """Hold a record file, or every row of a CSV, to the practice (see `check_record`),
+    with the config's extra word lists and answer time. Every letter asked for is checked,
+    whether or not the record can have it yet: what it lacks is what the check must name."""
+    config = config or Config()
+    lists = word_lists(config.practice_words)
+    kinds = list(kinds)
+    for row, record in records_in(path, config):
+        if isinstance(record, LetterkitError):
+            yield RecordCheck(str(path), row, [], [], record)
+            continue
+        late = late_note(record, today, config.respond_within_working_days)
+        notes = [dataclasses.replace(late, file=str(path), row=row)] if late else []
+        yield RecordCheck(str(path), row, check_record(record, kinds, today=today,
+                                                       lists=lists), notes)
+
+
+def _opens_with_a_number(subject: str) -> bool:
+    return bool(re.match(r"\s*(?:[A-Z]{2,}[-/]?\d|#?\d{4,}|(?:account|order|a/c)\b)", subject,
+                         re.IGNORECASE))
+
+
+def _texts(record: Record, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(field, text) for each piece of staff-written text at the dotted paths given; list
+    items are numbered from 1, and an action's text is its `what`."""
+    data: dict[str, Any] = record.model_dump()
+    for path in paths:
+        value: Any = data
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, list):
+            for n, item in enumerate(value, start=1):
+                text = item.get("what") if isinstance(item, dict) else item
+                field = f"{path}.{n}.what" if isinstance(item, dict) else f"{path}.{n}"
+                if isinstance(text, str):
+                    yield field, text
+
+
+def late_note(record: Record, today: dt.date, within_working_days: int) -> Problem | None:
+    """A note when the complaint has waited longer than it should for a first answer."""
+    waited = working_days_between(record.received, today)
+    if waited > within_working_days:
+        return Problem(f"the complaint arrived {record.received}, {waited} working days "
+                       "before the letter's date: answer fast, by email or phone first",
+                       field="received", code=LATE,
+                       expected=f"within {within_working_days} working days")
+    return None
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Monday-to-Friday days after `start` up to and including `end`."""
+    days = 0
+    day = start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days

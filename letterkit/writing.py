@@ -1,0 +1,350 @@
+"""Writing everything a record's letters make: each letter's .docx, its email (.eml), the
+meeting's calendar invitation (.ics) and, when asked, a PDF of each letter. `render`,
+`batch` and scripts all write through `write_records`, so they cannot drift apart."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from letterkit.config import Config
+from letterkit.delivery.email import build_email, email_problems, sender
+from letterkit.delivery.invitation import build_invitation
+from letterkit.delivery.pdf import PdfConverter, converter_for_this_process, first_page_png
+from letterkit.docx.check import ensure_usable
+from letterkit.docx.find import find_template, is_shipped
+from letterkit.errors import InputError, LetterkitError, OutputExists, Problem
+from letterkit.i18n.languages import check_language
+from letterkit.inputs import load_record
+from letterkit.kinds import Kind, kind_named, plan_kinds
+from letterkit.letters import Letter, render_letter
+from letterkit.output import write_atomic
+from letterkit.practice.records import check_record, late_note
+from letterkit.practice.wording import word_lists
+from letterkit.record import LAYOUTS, Record
+
+PDF_TYPE = ("application", "pdf")
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """What to make of each record, and how to write it (the same for `render`, `batch`
+    and scripts)."""
+
+    kinds: tuple[str, ...] = ("all",)  # kind names, or "all": every kind the record allows
+    out_dir: Path = Path("letters")  # each record's files go in <out_dir>/<reference>/
+    today: dt.date | None = None  # the letters' date; None: the day they are made
+    now: dt.datetime | None = None  # the emails' Date (aware); None: when they are made
+    config: Config = Config()
+    language: str | None = None  # None: the record's `language`, then the config's
+    layout: str | None = None  # None: the record's `layout`, then the config's
+    templates: Path | None = None  # a custom templates folder; None: the config's
+    force: bool = False  # replace files already there
+    resume: bool = False  # keep files already there and make the rest
+    emails: bool = True  # the .eml (and .ics) beside each letter
+    pdf: bool = False  # a PDF beside each letter (LibreOffice)
+    strict: bool = False  # write nothing for a record the practice checks find fault with
+    durable: bool = True  # flush each file to disk before naming it (a batch syncs once)
+
+    def __post_init__(self) -> None:
+        if self.force and self.resume:
+            raise InputError.at("force replaces files that are there and resume keeps them: "
+                                "choose one", field="resume")
+        for name in self.kinds:
+            if name != "all":
+                kind_named(name)
+        if self.layout is not None and self.layout not in LAYOUTS:
+            raise InputError.at(f"{self.layout!r} is not a layout", field="layout",
+                                expected=", ".join(LAYOUTS))
+
+    def fixed(self) -> WriteOptions:
+        """These options with the letters' date and the emails' time fixed for the run."""
+        now = self.now or dt.datetime.now(dt.UTC)
+        return dataclasses.replace(self, today=self.today or dt.date.today(), now=now)
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    kind: str
+    language: str
+    path: Path
+    sha256: str
+    what: str  # for people: "the meeting confirmation email"
+
+
+@dataclass
+class RecordOutcome:
+    """What writing one record's letters did, and why anything was not done."""
+
+    reference: str | None = None
+    written: list[WrittenFile] = field(default_factory=list)
+    existing: list[Path] = field(default_factory=list)  # already there, kept (resume)
+    not_made: list[Problem] = field(default_factory=list)  # letters the record cannot have
+    notes: list[Problem] = field(default_factory=list)  # emails not made; a late answer
+    warnings: list[Problem] = field(default_factory=list)  # the practice checks' findings
+    problems: list[Problem] = field(default_factory=list)  # what stopped a letter or file
+    error: LetterkitError | None = None  # what stopped the whole record, if anything
+
+    @property
+    def letters(self) -> int:
+        return sum(1 for f in self.written if f.path.suffix == ".docx")
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems) or self.error is not None
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file to write beside the others of its complaint."""
+
+    ext: str
+    data: bytes
+    what: str
+
+
+def write_record(record: Record, options: WriteOptions | None = None,
+                 *, converter: PdfConverter | None = None) -> RecordOutcome:
+    """Make and write every letter (with its email, invitation and PDF) the options ask of
+    one record. Nothing is raised for the record itself: see the outcome's `error`."""
+    return write_records([record], options, converter=converter)[0]
+
+
+def write_record_files(paths: Iterable[Path], options: WriteOptions | None = None,
+                       *, converter: PdfConverter | None = None
+                       ) -> list[tuple[Path, RecordOutcome]]:
+    """`write_records` for record files (YAML or JSON), read with the options' config; a
+    file that cannot be read is an outcome with its `error`, and stops nothing else."""
+    options = options or WriteOptions()
+    loaded: list[tuple[Path, Record]] = []
+    done: dict[Path, RecordOutcome] = {}
+    paths = list(paths)
+    for path in paths:
+        try:
+            loaded.append((path, load_record(path, options.config)))
+        except LetterkitError as error:
+            done[path] = RecordOutcome(error=error)
+    outcomes = write_records([record for _, record in loaded], options, converter=converter)
+    done.update(zip([path for path, _ in loaded], outcomes, strict=True))
+    return [(path, done[path]) for path in paths]
+
+
+def write_records(records: Iterable[Record], options: WriteOptions | None = None,
+                  *, converter: PdfConverter | None = None) -> list[RecordOutcome]:
+    """Make and write every letter the options ask of each record; with PDFs, the letters
+    of all the records are converted in one LibreOffice start.
+
+    A kind the record cannot have is noted under `all` and an error when named; a file
+    already there is a problem, and kept, unless `force` replaces it or `resume` keeps it
+    quietly. One record's error never stops the others.
+    """
+    options = (options or WriteOptions()).fixed()
+    if options.pdf and converter is None:
+        converter = converter_for_this_process()  # without LibreOffice: how to install it
+    outcomes, pending = [], []
+    for record in records:
+        outcome = RecordOutcome(reference=record.reference)
+        try:
+            pending += _write_letters(record, options, outcome)
+        except LetterkitError as error:
+            outcome.error = error
+        outcomes.append(outcome)
+    if pending:
+        assert converter is not None
+        _finish_pdfs(pending, options, converter)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A letter written, whose PDF (and the email that may attach it) are still to come."""
+
+    outcome: RecordOutcome
+    letter: Letter
+    record: Record
+    invitation: bytes | None
+
+
+def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
+                   ) -> list[_Pending]:
+    config, today = options.config, options.today
+    assert today is not None and options.now is not None, "use WriteOptions.fixed()"
+    language = check_language((options.language or record.language or config.language)
+                              .lower())
+    layout = options.layout or record.layout or config.layout
+    todo, outcome.not_made = plan_kinds(record, options.kinds, today=today)
+    findings = check_record(record, todo, today=today, lists=word_lists(config.practice_words))
+    outcome.warnings = [finding.as_problem() for finding in findings]
+    late = late_note(record, today, config.respond_within_working_days)
+    if late is not None and any(kind.first_answer for kind in todo):
+        outcome.notes.append(late)
+    if options.strict and outcome.warnings:
+        outcome.problems, outcome.warnings = outcome.warnings, []
+        return []
+    pending = []
+    for kind in todo:
+        letter = _letter(record, kind, options, language, layout)
+        existing = partial(_existing, letter, options.out_dir)
+        invitation = _invitation(letter, record, options.now, existing) \
+            if options.emails else None
+        files = [OutputFile("docx", letter.docx, kind.called)]
+        if invitation is not None:
+            files.append(OutputFile("ics", invitation, "the calendar invitation"))
+        if options.emails:
+            outcome.notes += email_problems(record, kind)
+            if not options.pdf:  # otherwise the email waits for the PDF it may attach
+                files += _email(letter, record, options.now, options.config.reply_to,
+                                invitation, None)
+        in_place = [_write_or_keep(outcome, letter, options, file) for file in files]
+        if options.pdf and in_place[0]:
+            pending.append(_Pending(outcome, letter, record, invitation))
+    return pending
+
+
+def make_letter(
+    record: Record,
+    kind: str,
+    *,
+    language: str,
+    layout: str,
+    today: dt.date,
+    templates: Path | None = None,
+    native_digits: bool = False,
+) -> Letter:
+    """Render one letter from the template for its kind, layout and language: the custom
+    folder `templates` first, then the shipped ones. A custom template is checked first
+    (once per file version), so a faulty one makes no letter. The record should have what
+    the kind needs (see `plan_kinds`); `native_digits` writes dates, times and amounts in
+    the language's own digits."""
+    kind_named(kind)
+    template = find_template(kind, layout, language, templates)
+    if not is_shipped(template):
+        ensure_usable(template, language)
+    return render_letter(record, kind, template, language=language, layout=layout,
+                         today=today, native_digits=native_digits)
+
+
+def _letter(record: Record, kind: Kind, options: WriteOptions, language: str,
+            layout: str) -> Letter:
+    """The letter, from the template the options put in force."""
+    assert options.today is not None
+    return make_letter(record, kind.name, language=language, layout=layout,
+                       today=options.today, templates=options.templates or options.config.templates,
+                       native_digits=options.config.digits == "native")
+
+
+def preview_png(record: Record, kind: str, options: WriteOptions | None = None,
+                *, converter: PdfConverter | None = None) -> bytes:
+    """A picture (PNG) of the first page of one letter, made as `write_records` would make
+    it, to look at before it goes. Needs LibreOffice and pdftoppm."""
+    options = (options or WriteOptions()).fixed()
+    assert options.today is not None
+    chosen, _ = plan_kinds(record, [kind], today=options.today)
+    config = options.config
+    language = check_language((options.language or record.language or config.language)
+                              .lower())
+    letter = _letter(record, chosen[0], options, language,
+                     options.layout or record.layout or config.layout)
+    return first_page_png(letter.docx, converter or converter_for_this_process())
+
+
+def letter_files(
+    letter: Letter,
+    record: Record,
+    *,
+    now: dt.datetime,
+    reply_to: str | None = None,
+    existing: Callable[[str], bytes | None] = lambda ext: None,
+    pdf: bytes | None = None,
+) -> tuple[list[OutputFile], list[Problem]]:
+    """The files a letter makes (its .docx, its invitation if its kind has one, its email),
+    and why the email could not be made. `existing(ext)` is the file of that extension
+    already written for this letter, if any: an invitation made again for a changed time
+    raises its SEQUENCE."""
+    kind = letter.definition
+    invitation = _invitation(letter, record, now, existing)
+    files = [OutputFile("docx", letter.docx, kind.called)]
+    if invitation is not None:
+        files.append(OutputFile("ics", invitation, "the calendar invitation"))
+    return (files + _email(letter, record, now, reply_to, invitation, pdf),
+            email_problems(record, kind))
+
+
+def _invitation(letter: Letter, record: Record, now: dt.datetime,
+                existing: Callable[[str], bytes | None]) -> bytes | None:
+    from_ = sender(record)
+    if not letter.definition.invitation or from_ is None or record.meeting is None:
+        return None
+    return build_invitation(record, language=letter.language, now=now,
+                            organizer_email=from_.addr_spec, previous=existing("ics"))
+
+
+def _email(letter: Letter, record: Record, now: dt.datetime, reply_to: str | None,
+           invitation: bytes | None, pdf: bytes | None) -> list[OutputFile]:
+    kind = letter.definition
+    if email_problems(record, kind):
+        return []
+    attached = [(letter.display_name("pdf"), pdf, PDF_TYPE)] \
+        if pdf is not None and kind.email == "covering note" else []
+    message = build_email(letter, record, now=now, invitation=invitation,
+                          reply_to=reply_to, attachments=attached)
+    return [OutputFile("eml", message.as_bytes(), f"{kind.called} email")]
+
+
+def _finish_pdfs(pending: list[_Pending], options: WriteOptions,
+                 converter: PdfConverter) -> None:
+    """Convert the letters in one LibreOffice start, write each PDF beside its letter, then
+    the emails held back for them."""
+    todo = []
+    for item in pending:
+        target = item.letter.path(options.out_dir, "pdf")
+        if options.resume and target.exists():
+            item.outcome.existing.append(target)
+            _write_email(item, options, target.read_bytes())
+        else:
+            todo.append(item)
+    made = converter.convert([item.letter.path(options.out_dir) for item in todo])
+    for item in todo:
+        pdf = made[item.letter.path(options.out_dir)]
+        if isinstance(pdf, Problem):
+            item.outcome.problems.append(pdf)
+            _write_email(item, options, None)
+            continue
+        _write_or_keep(item.outcome, item.letter, options,
+                       OutputFile("pdf", pdf, f"{item.letter.definition.called} as PDF"))
+        _write_email(item, options, pdf)
+
+
+def _write_email(item: _Pending, options: WriteOptions, pdf: bytes | None) -> None:
+    if options.emails:
+        assert options.now is not None
+        for file in _email(item.letter, item.record, options.now, options.config.reply_to,
+                           item.invitation, pdf):
+            _write_or_keep(item.outcome, item.letter, options, file)
+
+
+def _write_or_keep(outcome: RecordOutcome, letter: Letter, options: WriteOptions,
+                   file: OutputFile) -> bool:
+    """Write a file (or keep the one there, when resuming); False if one was in the way."""
+    target = letter.path(options.out_dir, file.ext)
+    if options.resume and target.exists():
+        outcome.existing.append(target)
+        return True
+    try:
+        write_atomic(target, file.data, force=options.force, durable=options.durable)
+    except OutputExists as error:
+        outcome.problems += error.problems
+        return False
+    outcome.written.append(WrittenFile(letter.kind, letter.language, target,
+                                       hashlib.sha256(file.data).hexdigest(), file.what))
+    return True
+
+
+def _existing(letter: Letter, out_dir: Path, ext: str) -> bytes | None:
+    path = letter.path(out_dir, ext)
+    return path.read_bytes() if path.is_file() else None
