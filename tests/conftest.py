@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from letterkit.resources import data_path
 
@@ -17,8 +17,19 @@ SAMPLE = data_path("samples") / "complaint.yaml"
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def cli() -> Callable[..., Result]:
+    """Run `letterkit` with these arguments, as a user would type them, in this process;
+    letterkit's own exceptions become output, anything else fails the test."""
+    from letterkit.cli import main
+
+    runner = CliRunner()
+
+    def run(*args: object, env: dict[str, str] | None = None, input: str | None = None
+            ) -> Result:
+        return runner.invoke(main, [str(a) for a in args], env=env, input=input,
+                             catch_exceptions=False)
+
+    return run
 
 
 @pytest.fixture

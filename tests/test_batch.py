@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from letterkit.cli import main
 from letterkit.record import Record
 from letterkit.resources import data_path
 from letterkit.sources import csv_columns, flatten
@@ -57,9 +56,6 @@ def write_csv(path: Path, records: list[dict], *, encoding: str = "utf-8",
     return path
 
 
-def run(runner, *args: str):
-    return runner.invoke(main, list(args), catch_exceptions=False)
-
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
@@ -75,13 +71,13 @@ BAD = {
 }
 
 
-def test_excel_unicode_text_with_bad_rows(runner, tmp_path) -> None:
+def test_excel_unicode_text_with_bad_rows(cli, tmp_path) -> None:
     """300 rows as Excel saves "Unicode text": every good letter, errors.csv naming each
     bad row, a manifest, exit 1; a rerun with --resume rewrites nothing."""
     source = write_csv(tmp_path / "complaints.txt", rows_like_sample(300, BAD),
                        encoding="utf-16", delimiter="\t")
     out = tmp_path / "letters"
-    result = run(runner, "batch", str(source), "-o", str(out), "-j", "2", "--no-email",
+    result = cli("batch", str(source), "-o", str(out), "-j", "2", "--no-email",
                  "--date", "2026-11-23")
     assert 1 == result.exit_code, result.output
     assert "295 rows" not in result.stderr  # the summary counts letters, not rows
@@ -103,7 +99,7 @@ def test_excel_unicode_text_with_bad_rows(runner, tmp_path) -> None:
     assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in docx_text(telugu)
 
     stamps = {p: p.stat().st_mtime_ns for p in letters}
-    again = run(runner, "batch", str(source), "-o", str(out), "-j", "2", "--no-email",
+    again = cli("batch", str(source), "-o", str(out), "-j", "2", "--no-email",
                 "--resume")
     assert 1 == again.exit_code  # the bad rows are still bad
     assert stamps == {p: p.stat().st_mtime_ns for p in sorted(out.glob("*/*.docx"))}
@@ -117,12 +113,12 @@ def test_excel_unicode_text_with_bad_rows(runner, tmp_path) -> None:
      ("utf-16", "\t", "\r\n"), ("utf-8", "\t", "\n")],
     ids=["utf8-comma", "excel-csv-utf8", "semicolon", "unicode-text", "tab"],
 )
-def test_csv_forms(runner, tmp_path, encoding, delimiter, line_end) -> None:
+def test_csv_forms(cli, tmp_path, encoding, delimiter, line_end) -> None:
     """Each form of CSV Excel and LibreOffice write is read, multi-line cells intact."""
     source = write_csv(tmp_path / "in.csv", rows_like_sample(5), encoding=encoding,
                        delimiter=delimiter, line_end=line_end)
     out = tmp_path / "out"
-    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "-k", "resolution",
+    result = cli("batch", str(source), "-o", str(out), "-j", "1", "-k", "resolution",
                  "--no-email")
     assert 0 == result.exit_code, result.output
     text = docx_text(out / "CMP-2026-0001" / "resolution.en.docx")
@@ -130,13 +126,13 @@ def test_csv_forms(runner, tmp_path, encoding, delimiter, line_end) -> None:
     assert 5 == len(list(out.glob("*/resolution.*.docx")))
 
 
-def test_batch_gives_what_render_gives(runner, tmp_path, write_record) -> None:
+def test_batch_gives_what_render_gives(cli, tmp_path, write_record) -> None:
     """A good row's letters equal what `render` makes from the same record."""
     records = rows_like_sample(1)
     source = write_csv(tmp_path / "one.csv", records)
-    run(runner, "batch", str(source), "-o", str(tmp_path / "b"), "--date", "2026-11-23",
+    cli("batch", str(source), "-o", str(tmp_path / "b"), "--date", "2026-11-23",
         "-j", "1")
-    run(runner, "render", str(write_record(records[0])), "-o", str(tmp_path / "r"),
+    cli("render", str(write_record(records[0])), "-o", str(tmp_path / "r"),
         "--date", "2026-11-23")
     for kind in ("acknowledgement", "meeting", "resolution"):
         name = f"CMP-2026-0001/{kind}.en.docx"
@@ -145,35 +141,35 @@ def test_batch_gives_what_render_gives(runner, tmp_path, write_record) -> None:
         p.name for p in (tmp_path / "b" / "CMP-2026-0001").iterdir())
 
 
-def test_rerun_never_overwrites(runner, tmp_path) -> None:
+def test_rerun_never_overwrites(cli, tmp_path) -> None:
     """A second run without --resume or --force keeps every letter and says so (a later
     date may add a letter the first run could not make yet: the follow-up)."""
     source = write_csv(tmp_path / "in.csv", rows_like_sample(3))
     out = tmp_path / "out"
-    run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+    cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
         "--date", "2026-11-23")
     before = {p: p.read_bytes() for p in out.glob("*/*.docx")}
-    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+    result = cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
                  "--date", "2027-01-01")
     assert 1 == result.exit_code
     assert before == {p: p.read_bytes() for p in before}
     assert 3 == len(list(out.glob("*/follow-up.en.docx")))
     assert "already exists" in (out / "errors.csv").read_text(encoding="utf-8")
     assert "9 files were already there: --resume keeps them" in result.stderr
-    forced = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+    forced = cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
                  "--date", "2027-01-01", "--force")
     assert 0 == forced.exit_code
     assert not (out / "errors.csv").exists()  # this run had none
     assert "1 January 2027" in docx_text(out / "CMP-2026-0001" / "resolution.en.docx")
 
 
-def test_letters_a_row_cannot_have_are_noted(runner, tmp_path) -> None:
+def test_letters_a_row_cannot_have_are_noted(cli, tmp_path) -> None:
     """A row lacking what a letter needs gets the others, and notes.csv says why; the run
     still succeeds."""
     records = rows_like_sample(3, {1: lambda r: r["resolution"]["actions"][0].pop("due")})
     source = write_csv(tmp_path / "in.csv", records)
     out = tmp_path / "out"
-    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+    result = cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
                  "--date", "2026-11-23")
     assert 0 == result.exit_code, result.output
     # Row 3's resolution, and every row's follow-up (its actions are not all due yet).
@@ -186,12 +182,12 @@ def test_letters_a_row_cannot_have_are_noted(runner, tmp_path) -> None:
     assert (out / "CMP-2026-0002" / "meeting.en.docx").exists()
 
 
-def test_fail_fast_stops_at_the_first_bad_row(runner, tmp_path) -> None:
+def test_fail_fast_stops_at_the_first_bad_row(cli, tmp_path) -> None:
     """--fail-fast writes nothing after the first bad row."""
     source = write_csv(tmp_path / "in.csv",
                        rows_like_sample(40, {2: lambda r: r.update(received="nope")}))
     out = tmp_path / "out"
-    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "--fail-fast",
+    result = cli("batch", str(source), "-o", str(out), "-j", "1", "--fail-fast",
                  "--no-email", "-k", "acknowledgement")
     assert 1 == result.exit_code
     assert "stopped at the first bad row" in result.stderr
@@ -210,11 +206,11 @@ def test_fail_fast_stops_at_the_first_bad_row(runner, tmp_path) -> None:
      ("é,ü\n".encode("latin-1"), "is not UTF-8 text")],
     ids=["xlsx", "binary", "typo", "numbered-typo", "no-reference", "latin-1"],
 )
-def test_unreadable_csv_is_a_clear_error(runner, tmp_path, content, message) -> None:
+def test_unreadable_csv_is_a_clear_error(cli, tmp_path, content, message) -> None:
     """A file that is not a usable CSV is refused before anything is written."""
     source = tmp_path / "in.csv"
     source.write_bytes(content)
-    result = run(runner, "batch", str(source), "-o", str(tmp_path / "out"))
+    result = cli("batch", str(source), "-o", str(tmp_path / "out"))
     assert 2 == result.exit_code
     assert message in result.stderr
     assert not (tmp_path / "out").exists()

@@ -7,21 +7,16 @@ import sys
 from pathlib import Path
 
 from letterkit import __version__
-from letterkit.cli import main
 
 from readback import docx_text
 
 
-def run(runner, *args: str):
-    return runner.invoke(main, list(args), catch_exceptions=False)
-
-
-def test_render_writes_the_three_letters(runner, tmp_path, write_record, sample_data) -> None:
+def test_render_writes_the_three_letters(cli, tmp_path, write_record, sample_data) -> None:
     """The sample record gives three .docx letters under its reference, each letter's
     email, and the meeting invitation; the follow-up is not due yet, and a note says why."""
     out = tmp_path / "letters"
     record = write_record(sample_data)
-    result = run(runner, "render", str(record), "-o", str(out), "--date", "2026-11-23")
+    result = cli("render", str(record), "-o", str(out), "--date", "2026-11-23")
     assert 0 == result.exit_code, result.output
     folder = out / "CMP-2026-0142"
     assert ["acknowledgement.en.docx", "acknowledgement.en.eml", "meeting.en.docx",
@@ -34,27 +29,27 @@ def test_render_writes_the_three_letters(runner, tmp_path, write_record, sample_
             "the follow-up letter may be dated from 2026-12-02"] == result.stderr.splitlines()
 
 
-def test_existing_letters_are_kept_without_force(runner, tmp_path, write_record,
+def test_existing_letters_are_kept_without_force(cli, tmp_path, write_record,
                                                  sample_data) -> None:
     """A second run changes nothing, says why and exits 1; --force replaces the letters."""
     record, out = str(write_record(sample_data)), str(tmp_path / "out")
-    run(runner, "render", record, "-o", out, "--date", "2026-11-23")
+    cli("render", record, "-o", out, "--date", "2026-11-23")
     letter = tmp_path / "out" / "CMP-2026-0142" / "resolution.en.docx"
     before = letter.read_bytes()
-    result = run(runner, "render", record, "-o", out, "--date", "2026-12-01")
+    result = cli("render", record, "-o", out, "--date", "2026-12-01")
     assert 1 == result.exit_code
     assert before == letter.read_bytes()
     assert 7 == result.stderr.count("already exists; use --force to replace it")
-    result = run(runner, "render", record, "-o", out, "--date", "2026-12-01", "--force")
+    result = cli("render", record, "-o", out, "--date", "2026-12-01", "--force")
     assert 0 == result.exit_code
     assert "1 December 2026" in docx_text(letter)
 
 
-def test_kind_all_skips_what_the_record_cannot_have(runner, tmp_path, write_record,
+def test_kind_all_skips_what_the_record_cannot_have(cli, tmp_path, write_record,
                                                     sample_data) -> None:
     """Without a meeting, `all` makes the other two and says which it skipped and why."""
     del sample_data["meeting"]
-    result = run(runner, "render", str(write_record(sample_data)), "-o", str(tmp_path))
+    result = cli("render", str(write_record(sample_data)), "-o", str(tmp_path))
     assert 0 == result.exit_code
     assert ["acknowledgement.en.docx", "resolution.en.docx"] == sorted(
         p.name for p in (tmp_path / "CMP-2026-0142").glob("*.docx"))
@@ -63,35 +58,35 @@ def test_kind_all_skips_what_the_record_cannot_have(runner, tmp_path, write_reco
         in result.stderr
 
 
-def test_kind_asked_by_name_must_be_possible(runner, tmp_path, write_record,
+def test_kind_asked_by_name_must_be_possible(cli, tmp_path, write_record,
                                              sample_data) -> None:
     """Asking for a meeting confirmation of a record without a meeting is bad input."""
     del sample_data["meeting"]
     path = write_record(sample_data)
-    result = run(runner, "render", str(path), "-k", "meeting", "-o", str(tmp_path / "o"))
+    result = cli("render", str(path), "-k", "meeting", "-o", str(tmp_path / "o"))
     assert 2 == result.exit_code
     assert (f"error: {path}: meeting: the record has no meeting (date, time, mode, place); "
             "needed for the meeting confirmation\n") == result.stderr
     assert not (tmp_path / "o").exists()
 
 
-def test_action_without_due_date_blocks_the_resolution(runner, tmp_path, write_record,
+def test_action_without_due_date_blocks_the_resolution(cli, tmp_path, write_record,
                                                        sample_data) -> None:
     """An agreed action needs a date: the resolution letter names the action."""
     del sample_data["resolution"]["actions"][1]["due"]
-    result = run(runner, "render", str(write_record(sample_data)), "-k", "resolution",
+    result = cli("render", str(write_record(sample_data)), "-k", "resolution",
                  "-o", str(tmp_path))
     assert 2 == result.exit_code
     assert ("resolution.actions.2.due: the action 'Refund the installation charge' has no "
             "due date") in result.stderr
 
 
-def test_bad_record_is_one_line_per_field(runner, tmp_path, write_record, sample_data) -> None:
+def test_bad_record_is_one_line_per_field(cli, tmp_path, write_record, sample_data) -> None:
     """Bad dates and a missing name: exit 2, a line each naming file and field, no traceback."""
     sample_data["received"] = "2026-13-45"
     del sample_data["customer"]["name"]
     path = write_record(sample_data)
-    result = run(runner, "render", str(path), "-o", str(tmp_path / "o"))
+    result = cli("render", str(path), "-o", str(tmp_path / "o"))
     assert 2 == result.exit_code
     assert [f"error: {path}: received: 2026-13-45 is not a date (YYYY-MM-DD)",
             f"error: {path}: customer.name: required"] == result.stderr.splitlines()
@@ -99,41 +94,41 @@ def test_bad_record_is_one_line_per_field(runner, tmp_path, write_record, sample
     assert not (tmp_path / "o").exists()
 
 
-def test_one_bad_record_does_not_stop_the_others(runner, tmp_path, write_record,
+def test_one_bad_record_does_not_stop_the_others(cli, tmp_path, write_record,
                                                  sample_data) -> None:
     """Good records are written even when another on the command line is bad."""
     good = write_record(sample_data, "good.yaml")
-    result = run(runner, "render", str(tmp_path / "missing.yaml"), str(good),
+    result = cli("render", str(tmp_path / "missing.yaml"), str(good),
                  "-o", str(tmp_path / "o"))
     assert 2 == result.exit_code
     assert f"error: {tmp_path / 'missing.yaml'}: no such file" in result.stderr
     assert 3 == len(list((tmp_path / "o" / "CMP-2026-0142").glob("*.docx")))
 
 
-def test_hostile_reference_stays_inside_the_output_folder(runner, tmp_path, write_record,
+def test_hostile_reference_stays_inside_the_output_folder(cli, tmp_path, write_record,
                                                           sample_data) -> None:
     """A reference full of ../ files its letters in one folder under the output folder."""
     sample_data["reference"] = "../../../../tmp/../etc/evil"
     out = tmp_path / "out"
-    result = run(runner, "render", str(write_record(sample_data)), "-o", str(out))
+    result = cli("render", str(write_record(sample_data)), "-o", str(out))
     assert 0 == result.exit_code, result.stderr
     assert ["tmp_etc_evil"] == [p.name for p in out.iterdir()]
     assert not (tmp_path.parent / "etc").exists()
 
 
-def test_unknown_language_is_bad_usage(runner, tmp_path, write_record, sample_data) -> None:
+def test_unknown_language_is_bad_usage(cli, tmp_path, write_record, sample_data) -> None:
     """A language without a catalog is refused, never silently English."""
-    result = run(runner, "render", str(write_record(sample_data)), "-l", "fr",
+    result = cli("render", str(write_record(sample_data)), "-l", "fr",
                  "-o", str(tmp_path))
     assert 2 == result.exit_code
     assert "--lang: no catalog for language 'fr'" in result.stderr
     assert [] == list(tmp_path.glob("CMP*"))
 
 
-def test_layout_option_overrides_the_record(runner, tmp_path, write_record,
+def test_layout_option_overrides_the_record(cli, tmp_path, write_record,
                                             sample_data) -> None:
     """--layout picks the semi-block templates even when the record says block."""
-    run(runner, "render", str(write_record(sample_data)), "--layout", "semi-block",
+    cli("render", str(write_record(sample_data)), "--layout", "semi-block",
         "-o", str(tmp_path), "-k", "resolution")
     from docx import Document
 
@@ -141,22 +136,22 @@ def test_layout_option_overrides_the_record(runner, tmp_path, write_record,
     assert doc.styles["Letter Closing"].paragraph_format.left_indent
 
 
-def test_sample_writes_a_record_that_renders(runner, tmp_path) -> None:
+def test_sample_writes_a_record_that_renders(cli, tmp_path) -> None:
     """`letterkit sample` writes files that `render` accepts as they are."""
-    result = run(runner, "sample", "-o", str(tmp_path))
+    result = cli("sample", "-o", str(tmp_path))
     assert 0 == result.exit_code
     assert ["complaint.te.yaml", "complaint.yaml", "complaints.csv"] == sorted(
         p.name for p in tmp_path.iterdir())
-    result = run(runner, "render", str(tmp_path / "complaint.yaml"), "-o", str(tmp_path / "l"))
+    result = cli("render", str(tmp_path / "complaint.yaml"), "-o", str(tmp_path / "l"))
     assert 0 == result.exit_code
-    again = run(runner, "sample", "-o", str(tmp_path))
+    again = cli("sample", "-o", str(tmp_path))
     assert 1 == again.exit_code
     assert "already exists" in again.stderr
 
 
-def test_languages_lists_english(runner) -> None:
+def test_languages_lists_english(cli) -> None:
     """English, the source language, is always available."""
-    assert "en" in run(runner, "languages").stdout.split()
+    assert "en" in cli("languages").stdout.split()
 
 
 def test_python_dash_m_runs_the_cli(tmp_path) -> None:
@@ -179,7 +174,7 @@ def test_console_script_runs_from_another_folder(tmp_path) -> None:
     assert 3 == len(list((tmp_path / "letters" / "CMP-2026-0142").glob("*.docx")))
 
 
-def test_language_order_option_record_config(runner, tmp_path, write_record,
+def test_language_order_option_record_config(cli, tmp_path, write_record,
                                              sample_data) -> None:
     """--lang beats the record's language, which beats the config's default."""
     config = tmp_path / "config.yaml"
@@ -187,41 +182,41 @@ def test_language_order_option_record_config(runner, tmp_path, write_record,
     del sample_data["language"]
     record = str(write_record(sample_data))
     base = ["--config", str(config), "render", record, "-k", "acknowledgement"]
-    run(runner, *base, "-o", str(tmp_path / "a"))
+    cli(*base, "-o", str(tmp_path / "a"))
     assert ["acknowledgement.te.docx"] == [
         p.name for p in (tmp_path / "a" / "CMP-2026-0142").glob("*.docx")]
     sample_data["language"] = "en"
     record = str(write_record(sample_data))
-    run(runner, "--config", str(config), "render", record, "-k", "acknowledgement",
+    cli("--config", str(config), "render", record, "-k", "acknowledgement",
         "-o", str(tmp_path / "b"))
     assert (tmp_path / "b" / "CMP-2026-0142" / "acknowledgement.en.docx").is_file()
-    run(runner, "--config", str(config), "render", record, "-k", "acknowledgement",
+    cli("--config", str(config), "render", record, "-k", "acknowledgement",
         "-l", "te", "-o", str(tmp_path / "c"))
     letter = tmp_path / "c" / "CMP-2026-0142" / "acknowledgement.te.docx"
     assert "శ్రీమతి Lakshmi Prasanna గారు, నమస్కారం." in docx_text(letter)
 
 
-def test_rescheduled_meeting_raises_the_invitation_sequence(runner, tmp_path, write_record,
+def test_rescheduled_meeting_raises_the_invitation_sequence(cli, tmp_path, write_record,
                                                             sample_data) -> None:
     """Rendering again with --force after the meeting moved updates the same event."""
     from icalendar import Calendar
 
     out = tmp_path / "o"
     ics = out / "CMP-2026-0142" / "meeting.en.ics"
-    run(runner, "render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out))
+    cli("render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out))
     sample_data["meeting"]["at"] = "2026-11-27T11:00"
-    run(runner, "render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out),
+    cli("render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out),
         "--force")
     event = next(iter(Calendar.from_ical(ics.read_bytes()).walk("VEVENT")))
     assert 1 == event["sequence"]
     assert "20261127T110000" == event["dtstart"].to_ical().decode()
 
 
-def test_record_without_customer_email_still_gets_letters(runner, tmp_path, write_record,
+def test_record_without_customer_email_still_gets_letters(cli, tmp_path, write_record,
                                                           sample_data) -> None:
     """No customer email: the letters are written, the emails are not, and a note says why."""
     del sample_data["customer"]["email"]
-    result = run(runner, "render", str(write_record(sample_data)), "-o", str(tmp_path))
+    result = cli("render", str(write_record(sample_data)), "-o", str(tmp_path))
     assert 0 == result.exit_code
     folder = tmp_path / "CMP-2026-0142"
     assert [] == list(folder.glob("*.eml"))

@@ -83,3 +83,18 @@ def test_missing_organisation_without_config_is_required(sample_data, write_reco
     del sample_data["organisation"]
     with pytest.raises(InputError, match="organisation: required"):
         load_record(write_record(sample_data))
+
+
+def test_config_option_after_the_command(cli, tmp_path, write_record, sample_data) -> None:
+    """`letterkit render --config FILE RECORD` works as well as `letterkit --config FILE
+    render RECORD`."""
+    config = tmp_path / "config.yaml"
+    config.write_text("language: te\n", encoding="utf-8")
+    del sample_data["language"]
+    record = write_record(sample_data)
+    for n, args in enumerate([["render", "--config", config, record],
+                              ["--config", config, "render", record]]):
+        out = tmp_path / f"out{n}"
+        result = cli(*args, "-k", "acknowledgement", "-o", out, "--date", "2026-11-23")
+        assert 0 == result.exit_code, result.output
+        assert (out / "CMP-2026-0142" / "acknowledgement.te.docx").is_file()

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from letterkit import KINDS, load_record, make_letter, validate_record
-from letterkit.cli import main
 from letterkit.docx.find import shipped_templates_dir
 from letterkit.docx.messages import extract_messages
 from letterkit.i18n.catalogs import check_catalog
@@ -132,22 +131,22 @@ def test_telugu_catalog_is_complete() -> None:
     assert [] == report.lines()
 
 
-def test_untranslated_template_message_fails_the_check(custom_template, runner) -> None:
+def test_untranslated_template_message_fails_the_check(custom_template, cli) -> None:
     """A template gaining a sentence the Telugu catalog lacks fails `i18n compile`."""
     folder = custom_template("{{ _('We have sent a technician today.') }}",
                              "acknowledgement-block.docx")
-    result = runner.invoke(main, ["i18n", "compile", "--templates", str(folder)])
+    result = cli("i18n", "compile", "--templates", str(folder))
     assert 1 == result.exit_code
     assert "untranslated: 'We have sent a technician today.'" in result.stderr
 
 
 def test_extract_finds_every_message_with_its_paragraph(tmp_path, custom_template,
-                                                        runner) -> None:
+                                                        cli) -> None:
     """`i18n extract` writes a .pot with each message and where it stands."""
     pot = tmp_path / "messages.pot"
     folder = custom_template("{{ _('A new sentence from the admin.') }}",
                              "acknowledgement-block.docx")
-    result = runner.invoke(main, ["i18n", "extract", "--templates", str(folder), "-o", str(pot)])
+    result = cli("i18n", "extract", "--templates", str(folder), "-o", str(pot))
     assert 0 == result.exit_code, result.output
     text = pot.read_text(encoding="utf-8")
     assert 'msgid "A new sentence from the admin."' in text
@@ -170,7 +169,7 @@ def test_pybabel_reads_docx_through_the_entry_point(tmp_path) -> None:
     assert 'msgid "What we will do"' in pot.read_text(encoding="utf-8")
 
 
-def test_update_adds_a_new_language(tmp_path, runner, monkeypatch) -> None:
+def test_update_adds_a_new_language(tmp_path, cli, monkeypatch) -> None:
     """`i18n update --add hi` starts a Hindi catalog with every message to translate."""
     import shutil
 
@@ -179,7 +178,7 @@ def test_update_adds_a_new_language(tmp_path, runner, monkeypatch) -> None:
     locales = tmp_path / "locales"
     shutil.copytree(data_path("locales"), locales)
     monkeypatch.setattr(letterkit.i18n.languages, "locales_dir", lambda: locales)
-    result = runner.invoke(main, ["i18n", "update", "--add", "hi"])
+    result = cli("i18n", "update", "--add", "hi")
     assert 0 == result.exit_code, result.output
     assert (locales / "hi" / "LC_MESSAGES" / "messages.po").is_file()
     assert "(0 to translate)" in result.stdout  # Telugu stays complete

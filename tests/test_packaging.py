@@ -42,3 +42,18 @@ def test_wheel_carries_the_shipped_data(tmp_path) -> None:
     for catalog in catalogs:
         assert f"letterkit/_data/{catalog}" in names
     assert "letterkit/cli/__init__.py" in names
+    assert "letterkit/py.typed" in names  # type checkers read letterkit's hints
+
+
+def test_shipped_templates_are_what_the_generator_writes(tmp_path) -> None:
+    """`python scripts/build_templates.py --out DIR` writes, byte for byte, the templates
+    letterkit ships: they are reproducible, and nobody edited one by hand."""
+    script = ROOT / "scripts" / "build_templates.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True,
+                   capture_output=True, timeout=300)
+    from letterkit.docx.find import shipped_templates_dir
+
+    shipped = {p.name: p.read_bytes() for p in shipped_templates_dir().glob("*.docx")}
+    built = {p.name: p.read_bytes() for p in tmp_path.glob("*.docx")}
+    assert sorted(shipped) == sorted(built)
+    assert [] == [name for name in shipped if shipped[name] != built[name]]

@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 
-from letterkit.cli import main
 from letterkit.delivery.pdf import PdfConverter
 from letterkit.resources import data_path
 
@@ -18,21 +17,18 @@ pytestmark = pytest.mark.libreoffice
 DATE = "2026-11-23"
 
 
-def run(runner, *args: str, env: dict[str, str] | None = None):
-    return runner.invoke(main, list(args), catch_exceptions=False, env=env)
-
 
 def pdf_text(path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
 
 
-def test_render_pdf_telugu(runner, tmp_path) -> None:
+def test_render_pdf_telugu(cli, tmp_path) -> None:
     """The Telugu record gives three PDFs whose text holds the Telugu name, and the
     resolution email attaches its PDF."""
     libreoffice()
     out = tmp_path / "out"
-    result = run(runner, "render", str(data_path("samples") / "complaint.te.yaml"), "--pdf",
+    result = cli("render", str(data_path("samples") / "complaint.te.yaml"), "--pdf",
                  "-o", str(out), "--date", DATE)
     assert 0 == result.exit_code, result.output
     folder = out / "CMP-2026-0143"
@@ -52,14 +48,14 @@ def test_render_pdf_telugu(runner, tmp_path) -> None:
         "application/pdf"].get_filename()
 
 
-def test_batch_pdf_shares_libreoffice_starts(runner, tmp_path) -> None:
+def test_batch_pdf_shares_libreoffice_starts(cli, tmp_path) -> None:
     """24 rows' letters are converted in a few LibreOffice starts, not one per letter."""
     libreoffice()
     from test_batch import rows_like_sample, write_csv
 
     source = write_csv(tmp_path / "rows.csv", rows_like_sample(24))
     out = tmp_path / "out"
-    result = run(runner, "batch", str(source), "-o", str(out), "-j", "1", "-k", "resolution",
+    result = cli("batch", str(source), "-o", str(out), "-j", "1", "-k", "resolution",
                  "--pdf", "--no-email", "--date", DATE)
     assert 0 == result.exit_code, result.output
     pdfs = list(out.glob("*/resolution.*.pdf"))
@@ -70,16 +66,16 @@ def test_batch_pdf_shares_libreoffice_starts(runner, tmp_path) -> None:
     assert 24 == manifest.count(".pdf,")
 
 
-def test_preview_writes_a_png(runner, tmp_path) -> None:
+def test_preview_writes_a_png(cli, tmp_path) -> None:
     """`preview` writes a picture of the first page, and keeps an existing one."""
     libreoffice()
     png = tmp_path / "look.png"
     record = str(data_path("samples") / "complaint.yaml")
-    result = run(runner, "preview", record, "-k", "meeting", "-o", str(png), "--date", DATE)
+    result = cli("preview", record, "-k", "meeting", "-o", str(png), "--date", DATE)
     assert 0 == result.exit_code, result.output
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert png.stat().st_size > 10_000
-    again = run(runner, "preview", record, "-k", "meeting", "-o", str(png), "--date", DATE)
+    again = cli("preview", record, "-k", "meeting", "-o", str(png), "--date", DATE)
     assert 1 == again.exit_code
     assert "already exists" in again.stderr
 
@@ -102,15 +98,15 @@ def test_a_letter_libreoffice_cannot_open_is_reported(tmp_path) -> None:
     assert 1 == converter.starts
 
 
-def test_without_libreoffice_pdf_says_how_to_install(runner, tmp_path, monkeypatch) -> None:
+def test_without_libreoffice_pdf_says_how_to_install(cli, tmp_path, monkeypatch) -> None:
     """No soffice on the PATH: --pdf and preview stop with one line; the rest works."""
     monkeypatch.setenv("PATH", str(tmp_path))
     record = str(data_path("samples") / "complaint.yaml")
-    result = run(runner, "render", record, "--pdf", "-o", str(tmp_path / "out"))
+    result = cli("render", record, "--pdf", "-o", str(tmp_path / "out"))
     assert 2 == result.exit_code
     assert result.stderr.startswith("error: PDF output needs LibreOffice: on Debian or "
                                     "Ubuntu, apt-get install libreoffice-writer-nogui")
     assert 1 == len(result.stderr.splitlines())
     assert not (tmp_path / "out").exists()
-    assert 2 == run(runner, "preview", record, "-k", "meeting").exit_code
-    assert 0 == run(runner, "render", record, "-o", str(tmp_path / "out")).exit_code
+    assert 2 == cli("preview", record, "-k", "meeting").exit_code
+    assert 0 == cli("render", record, "-o", str(tmp_path / "out")).exit_code

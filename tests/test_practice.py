@@ -4,11 +4,12 @@ left alone, missing commitments named, and render's --strict."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 import yaml
 
-from letterkit.cli import main
+from letterkit import validate_record
 from letterkit.resources import data_path
 
 DATE = "2026-11-23"
@@ -19,12 +20,9 @@ def telugu_sample() -> dict:
     return yaml.safe_load((SAMPLES / "complaint.te.yaml").read_text(encoding="utf-8"))
 
 
-def run(runner, *args: str):
-    return runner.invoke(main, list(args), catch_exceptions=False)
 
-
-def check(runner, write_record, data: dict):
-    return run(runner, "check", str(write_record(data)), "--date", DATE)
+def check(cli, write_record, data: dict):
+    return cli("check", str(write_record(data)), "--date", DATE)
 
 
 ENGLISH_SINS = [
@@ -62,11 +60,11 @@ TELUGU_SINS = [
 
 @pytest.mark.parametrize(("sin", "text", "quote"), ENGLISH_SINS,
                          ids=[f"{s}-{q}" for s, _, q in ENGLISH_SINS])
-def test_each_english_sin_is_caught_and_quoted(runner, write_record, sample_data, sin, text,
+def test_each_english_sin_is_caught_and_quoted(cli, write_record, sample_data, sin, text,
                                                quote) -> None:
     """A sin in staff's text is quoted back with the field and the letters it would be in."""
     sample_data["complaint"]["summary"] = text
-    result = check(runner, write_record, sample_data)
+    result = check(cli, write_record, sample_data)
     assert 1 == result.exit_code
     assert f"complaint.summary: “{quote}”: " in result.stderr
     assert "[acknowledgement, resolution]" in result.stderr
@@ -74,11 +72,11 @@ def test_each_english_sin_is_caught_and_quoted(runner, write_record, sample_data
 
 @pytest.mark.parametrize(("sin", "text", "quote"), TELUGU_SINS,
                          ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(TELUGU_SINS)])
-def test_each_telugu_sin_is_caught_and_quoted(runner, write_record, sin, text, quote) -> None:
+def test_each_telugu_sin_is_caught_and_quoted(cli, write_record, sin, text, quote) -> None:
     """The same in Telugu, inflected forms included, with Telugu guidance."""
     data = telugu_sample()
     data["complaint"]["summary"] = text
-    result = check(runner, write_record, data)
+    result = check(cli, write_record, data)
     assert 1 == result.exit_code
     assert f"“{quote}”" in result.stderr
 
@@ -90,16 +88,16 @@ def test_each_telugu_sin_is_caught_and_quoted(runner, write_record, sin, text, q
     "మీకు తప్పుడు సమాచారం ఇచ్చినందుకు క్షమించండి.",
     "మా సేవా కేంద్రం నియమిత సమయాల్లో తెరిచి ఉంటుంది.",
 ], ids=["escalator", "policy-changed", "website-shows", "telugu-wrong-info", "telugu-hours"])
-def test_innocent_text_is_not_flagged(runner, write_record, sample_data, text) -> None:
+def test_innocent_text_is_not_flagged(cli, write_record, sample_data, text) -> None:
     """Words that only look like a sin pass."""
     sample_data["complaint"]["summary"] = text
-    result = check(runner, write_record, sample_data)
+    result = check(cli, write_record, sample_data)
     assert 0 == result.exit_code, result.stderr
 
 
-def test_the_samples_pass(runner) -> None:
+def test_the_samples_pass(cli) -> None:
     """The shipped sample records and CSV are clean at their letter date."""
-    result = run(runner, "check", str(SAMPLES / "complaint.yaml"),
+    result = cli("check", str(SAMPLES / "complaint.yaml"),
                  str(SAMPLES / "complaint.te.yaml"), str(SAMPLES / "complaints.csv"),
                  "--date", DATE)
     assert 0 == result.exit_code, result.stderr
@@ -129,41 +127,41 @@ def test_the_samples_pass(runner) -> None:
     ids=["no-due", "due-past", "due-before-meeting", "meeting-before-complaint",
          "no-meeting", "no-prevention", "no-cc", "opens-with-number"],
 )
-def test_missing_commitments_are_named(runner, write_record, sample_data, change,
+def test_missing_commitments_are_named(cli, write_record, sample_data, change,
                                        expected) -> None:
     """What the practice requires of each letter, named by field."""
     change(sample_data)
-    result = check(runner, write_record, sample_data)
+    result = check(cli, write_record, sample_data)
     assert 1 == result.exit_code
     assert expected in result.stderr
 
 
-def test_late_answer_is_a_note_not_a_finding(runner, write_record, sample_data) -> None:
+def test_late_answer_is_a_note_not_a_finding(cli, write_record, sample_data) -> None:
     """A complaint answered days later gets a note; the exit status stays 0."""
     sample_data["received"] = "2026-11-16"
     sample_data["meeting"]["at"] = "2026-11-25T15:30"
-    result = check(runner, write_record, sample_data)
+    result = check(cli, write_record, sample_data)
     assert 0 == result.exit_code, result.stderr
     assert "note: " in result.stderr
     assert "5 working days before the letter's date: answer fast" in result.stderr
 
 
-def test_render_warns_and_strict_refuses(runner, tmp_path, write_record, sample_data) -> None:
+def test_render_warns_and_strict_refuses(cli, tmp_path, write_record, sample_data) -> None:
     """Plain render writes the letters and warns; --strict writes nothing and says why."""
     sample_data["complaint"]["summary"] = "The door was dented, but it was not our fault."
     record = str(write_record(sample_data))
-    plain = run(runner, "render", record, "-o", str(tmp_path / "plain"), "--date", DATE)
+    plain = cli("render", record, "-o", str(tmp_path / "plain"), "--date", DATE)
     assert 0 == plain.exit_code
     assert "warning: " in plain.stderr and "“not our fault”" in plain.stderr
     assert 3 == len(list((tmp_path / "plain" / "CMP-2026-0142").glob("*.docx")))
-    strict = run(runner, "render", record, "-o", str(tmp_path / "strict"), "--date", DATE,
+    strict = cli("render", record, "-o", str(tmp_path / "strict"), "--date", DATE,
                  "--strict")
     assert 1 == strict.exit_code
     assert "“not our fault”" in strict.stderr and "--strict: no letters written" in strict.stderr
     assert not (tmp_path / "strict").exists()
 
 
-def test_batch_strict_makes_a_faulty_row_a_bad_row(runner, tmp_path, sample_data) -> None:
+def test_batch_strict_makes_a_faulty_row_a_bad_row(cli, tmp_path, sample_data) -> None:
     """In a batch, findings go to notes.csv, or with --strict to errors.csv."""
     from test_batch import read_csv, write_csv
 
@@ -171,11 +169,11 @@ def test_batch_strict_makes_a_faulty_row_a_bad_row(runner, tmp_path, sample_data
     faulty["reference"] = "CMP-FAULTY"
     faulty["complaint"]["summary"] = "As per policy we cannot replace it."
     source = write_csv(tmp_path / "rows.csv", [sample_data, faulty])
-    plain = run(runner, "batch", str(source), "-o", str(tmp_path / "p"), "-j", "1",
+    plain = cli("batch", str(source), "-o", str(tmp_path / "p"), "-j", "1",
                 "--no-email", "--date", DATE)
     assert 0 == plain.exit_code
     assert any("As per policy" in n["message"] for n in read_csv(tmp_path / "p" / "notes.csv"))
-    strict = run(runner, "batch", str(source), "-o", str(tmp_path / "s"), "-j", "1",
+    strict = cli("batch", str(source), "-o", str(tmp_path / "s"), "-j", "1",
                  "--no-email", "--date", DATE, "--strict")
     assert 1 == strict.exit_code
     (error,) = {e["reference"] for e in read_csv(tmp_path / "s" / "errors.csv")}
@@ -184,28 +182,28 @@ def test_batch_strict_makes_a_faulty_row_a_bad_row(runner, tmp_path, sample_data
     assert (tmp_path / "s" / "CMP-2026-0142" / "resolution.en.docx").exists()
 
 
-def test_admins_extend_the_word_lists(runner, tmp_path, write_record, sample_data) -> None:
+def test_admins_extend_the_word_lists(cli, tmp_path, write_record, sample_data) -> None:
     """A phrase added in the config's practice_words file is caught."""
     extra = tmp_path / "more.yaml"
     extra.write_text("jargon:\n  phrases: [hub transfer]\n", encoding="utf-8")
     config = tmp_path / "letterkit.yaml"
     config.write_text("practice_words: more.yaml\n", encoding="utf-8")
     sample_data["complaint"]["summary"] = "The parcel was held at the hub transfer."
-    result = run(runner, "--config", str(config), "check", str(write_record(sample_data)),
+    result = cli("--config", str(config), "check", str(write_record(sample_data)),
                  "--date", DATE)
     assert 1 == result.exit_code
     assert "“hub transfer”" in result.stderr
 
 
-def test_template_wording_is_checked_too(runner, custom_template) -> None:
+def test_template_wording_is_checked_too(cli, custom_template) -> None:
     """Wording an admin adds to a template is held to the same practice."""
     folder = custom_template("Please visit our website for the status.")
-    result = run(runner, "templates", "check", str(folder))
+    result = cli("templates", "check", str(folder))
     assert 1 == result.exit_code
     assert "“visit our website”: sends the customer elsewhere" in result.stderr
 
 
-def test_acknowledgement_template_must_apologise(runner, tmp_path) -> None:
+def test_acknowledgement_template_must_apologise(cli, tmp_path) -> None:
     """An acknowledgement template without an apology is refused by the check."""
     from docx import Document
 
@@ -218,6 +216,66 @@ def test_acknowledgement_template_must_apologise(runner, tmp_path) -> None:
     folder = tmp_path / "ours"
     folder.mkdir()
     doc.save(str(folder / "acknowledgement-block.docx"))
-    result = run(runner, "templates", "check", str(folder))
+    result = cli("templates", "check", str(folder))
     assert 1 == result.exit_code
     assert "the acknowledgement never apologises" in result.stderr
+
+
+# --- the same checks, through their own functions -----------------------------------
+
+def test_check_record_names_the_letters_a_finding_touches(sample_data) -> None:
+    """A finding in text several letters show is one finding naming them all; a kind not
+    asked for is not checked."""
+    from letterkit import check_record
+
+    sample_data["complaint"]["summary"] = "It was not our fault."
+    record = validate_record(sample_data)
+    (finding,) = check_record(record, today=dt.date(2026, 11, 23))
+    assert ("complaint.summary", "not our fault", ("acknowledgement", "resolution")) == (
+        finding.field, finding.quote, finding.kinds)
+    assert [] == check_record(record, ["meeting"], today=dt.date(2026, 11, 23))
+
+
+def test_commitments_come_from_each_kind(sample_data) -> None:
+    """A missing meeting place is one finding for both letters that need it; prevention
+    and copies are asked of the resolution and the follow-up alike."""
+    from letterkit import check_record
+
+    sample_data["meeting"].update(mode="in-person", where=None)
+    del sample_data["cc"]
+    findings = {f.field: f.kinds for f in check_record(validate_record(sample_data),
+                                                       today=dt.date(2026, 11, 23))}
+    assert ("acknowledgement", "meeting") == findings["meeting.where"]
+    assert ("resolution", "follow-up") == findings["cc"]
+
+
+def test_word_lists_scan_telugu_with_sandhi() -> None:
+    """A Telugu phrase's last word matches with its endings, sandhi included; a word that
+    only begins the same does not."""
+    from letterkit.practice.wording import compile_phrase
+
+    pattern = compile_phrase("మళ్ళీ ఎప్పుడూ జరగదు")
+    assert pattern.search("ఇది మళ్ళీ ఎప్పుడూ జరగదని హామీ")
+    assert not compile_phrase("TAT").search("tat")  # abbreviations as written
+    assert compile_phrase("guarantee*").search("We guaranteed it")
+    assert not compile_phrase("escalate").search("the escalator")
+
+
+def test_late_note_counts_working_days() -> None:
+    """A Friday complaint answered on Tuesday has waited two working days."""
+    from letterkit.practice.records import late_note, working_days_between
+
+    assert 2 == working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 24))
+    record = validate_record(yaml.safe_load((SAMPLES / "complaint.yaml").read_text("utf-8")))
+    note = late_note(record, dt.date(2026, 11, 24), within_working_days=1)
+    assert note is not None and ("received", "late") == (note.field, note.code)
+    assert late_note(record, dt.date(2026, 11, 23), within_working_days=1) is None
+
+
+def test_check_file_reads_every_row_of_a_csv() -> None:
+    """`check_file` gives one result per CSV row, with its spreadsheet row number."""
+    from letterkit import check_file
+
+    results = list(check_file(SAMPLES / "complaints.csv", today=dt.date(2026, 11, 23)))
+    assert [2, 3] == [r.row for r in results]
+    assert all(not r.findings and r.error is None for r in results)

@@ -12,7 +12,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from letterkit.cli import main
 from letterkit.delivery.smtp import SmtpSettings, read_outgoing, send_all
 
 
@@ -61,23 +60,22 @@ def smtp_server():
 
 
 @pytest.fixture
-def letters(runner, tmp_path, write_record, sample_data) -> Path:
+def letters(cli, tmp_path, write_record, sample_data) -> Path:
     """The sample's letters and emails, rendered into tmp_path/letters."""
     out = tmp_path / "letters"
-    result = runner.invoke(main, ["render", str(write_record(sample_data)), "-o", str(out)])
+    result = cli("render", str(write_record(sample_data)), "-o", str(out))
     assert 0 == result.exit_code, result.output
     return out
 
 
-def send(runner, port: int, *args: str, env: dict[str, str] | None = None):
-    return runner.invoke(main, ["send", "--host", "127.0.0.1", "--port", str(port), *args],
-                         env=env, catch_exceptions=False)
+def send(cli, port: int, *args: str, env: dict[str, str] | None = None):
+    return cli("send", "--host", "127.0.0.1", "--port", str(port), *args, env=env)
 
 
-def test_send_delivers_each_email_once(runner, smtp_server, letters) -> None:
+def test_send_delivers_each_email_once(cli, smtp_server, letters) -> None:
     """Three emails reach the server over one run; a second run sends nothing."""
     mailbox, port = smtp_server
-    result = send(runner, port, str(letters))
+    result = send(cli, port, str(letters))
     assert 0 == result.exit_code, result.output
     assert 3 == len(mailbox.messages)
     recipients = sorted(tuple(rcpt) for _, rcpt, _ in mailbox.messages)
@@ -87,16 +85,16 @@ def test_send_delivers_each_email_once(runner, smtp_server, letters) -> None:
     delivered = email.message_from_bytes(mailbox.messages[0][2], policy=email.policy.default)
     assert "Ms Lakshmi Prasanna <lakshmi@example.com>" == str(delivered["To"])
 
-    again = send(runner, port, str(letters))
+    again = send(cli, port, str(letters))
     assert 0 == again.exit_code
     assert 3 == len(mailbox.messages)
     assert 3 == again.stdout.count("not sent again")
 
 
-def test_sent_log_records_each_message(runner, smtp_server, letters) -> None:
+def test_sent_log_records_each_message(cli, smtp_server, letters) -> None:
     """sent.csv beside the messages lists each one sent, with its Message-ID."""
     _, port = smtp_server
-    send(runner, port, str(letters))
+    send(cli, port, str(letters))
     with (letters / "CMP-2026-0142" / "sent.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert ["acknowledgement.en.eml", "meeting.en.eml", "resolution.en.eml"] == [
@@ -104,26 +102,26 @@ def test_sent_log_records_each_message(runner, smtp_server, letters) -> None:
     assert all(r["message_id"].startswith("<") and r["sent_at"] for r in rows)
 
 
-def test_dry_run_sends_nothing(runner, smtp_server, letters) -> None:
+def test_dry_run_sends_nothing(cli, smtp_server, letters) -> None:
     """--dry-run lists what would go, to whom, and touches neither server nor log."""
     mailbox, port = smtp_server
-    result = send(runner, port, "--dry-run", str(letters))
+    result = send(cli, port, "--dry-run", str(letters))
     assert 0 == result.exit_code
     assert 3 == result.stdout.count("would send")
     assert [] == mailbox.messages
     assert not (letters / "CMP-2026-0142" / "sent.csv").exists()
 
 
-def test_refused_recipients_are_reported(runner, smtp_server, tmp_path, write_record,
+def test_refused_recipients_are_reported(cli, smtp_server, tmp_path, write_record,
                                          sample_data) -> None:
     """A refused copy is reported and the message logged as sent to the others; a message
     whose only recipient is refused is not logged, so it can be retried."""
     mailbox, port = smtp_server
     sample_data["cc"][0]["email"] = "refused.person@deccanhome.example"
     out = tmp_path / "out"
-    runner.invoke(main, ["render", str(write_record(sample_data)), "-o", str(out),
-                         "-k", "resolution"])
-    result = send(runner, port, str(out))
+    cli("render", str(write_record(sample_data)), "-o", str(out),
+                         "-k", "resolution")
+    result = send(cli, port, str(out))
     assert 1 == result.exit_code
     assert "the server refused refused.person@deccanhome.example: 550 5.1.1 no such mailbox" \
         in result.stderr
@@ -132,53 +130,53 @@ def test_refused_recipients_are_reported(runner, smtp_server, tmp_path, write_re
 
     sample_data["customer"]["email"] = "refused.customer@example.com"
     out2 = tmp_path / "out2"
-    runner.invoke(main, ["render", str(write_record(sample_data)), "-o", str(out2),
-                         "-k", "acknowledgement"])
-    result = send(runner, port, str(out2))
+    cli("render", str(write_record(sample_data)), "-o", str(out2),
+                         "-k", "acknowledgement")
+    result = send(cli, port, str(out2))
     assert 1 == result.exit_code
     assert "refused.customer@example.com" in result.stderr
     assert not (out2 / "CMP-2026-0142" / "sent.csv").exists()
 
 
-def test_unreadable_email_stops_everything_before_sending(runner, smtp_server, letters,
+def test_unreadable_email_stops_everything_before_sending(cli, smtp_server, letters,
                                                           tmp_path) -> None:
     """One file that is not an email: nothing is sent, and the file is named."""
     mailbox, port = smtp_server
     bad = tmp_path / "bad.eml"
     bad.write_text("hello, this is not an email\n", encoding="utf-8")
-    result = send(runner, port, str(letters), str(bad))
+    result = send(cli, port, str(letters), str(bad))
     assert 2 == result.exit_code
     assert f"{bad}: no From header" in result.stderr
     assert [] == mailbox.messages
 
 
-def test_no_server_is_a_clear_error(runner, letters) -> None:
+def test_no_server_is_a_clear_error(cli, letters) -> None:
     """A server that is not there is one line, exit 1, and nothing is logged."""
-    result = send(runner, free_port(), str(letters))
+    result = send(cli, free_port(), str(letters))
     assert 1 == result.exit_code
     assert "cannot connect to the mail server 127.0.0.1:" in result.stderr
     assert "Traceback" not in result.output
     assert not (letters / "CMP-2026-0142" / "sent.csv").exists()
 
 
-def test_login_with_password_from_the_environment(runner, smtp_server, letters) -> None:
+def test_login_with_password_from_the_environment(cli, smtp_server, letters) -> None:
     """--user logs in with $LETTERKIT_SMTP_PASSWORD; a wrong one is refused clearly."""
     mailbox, port = smtp_server
-    wrong = send(runner, port, "--user", "ravi", str(letters),
+    wrong = send(cli, port, "--user", "ravi", str(letters),
                  env={"LETTERKIT_SMTP_PASSWORD": "nope"})
     assert 1 == wrong.exit_code
     assert "refused the login for ravi" in wrong.stderr
-    right = send(runner, port, "--user", "ravi", str(letters),
+    right = send(cli, port, "--user", "ravi", str(letters),
                  env={"LETTERKIT_SMTP_PASSWORD": "s3cret"})
     assert 0 == right.exit_code, right.output
     assert 3 == len(mailbox.messages)
 
 
-def test_missing_password_without_a_terminal_is_an_error(runner, smtp_server,
+def test_missing_password_without_a_terminal_is_an_error(cli, smtp_server,
                                                          letters) -> None:
     """No password and no terminal to ask on: say how to give it, send nothing."""
     mailbox, port = smtp_server
-    result = send(runner, port, "--user", "ravi", str(letters),
+    result = send(cli, port, "--user", "ravi", str(letters),
                   env={"LETTERKIT_SMTP_PASSWORD": ""})
     assert 2 == result.exit_code
     assert "set LETTERKIT_SMTP_PASSWORD" in result.stderr

@@ -13,14 +13,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from letterkit import KINDS, LAYOUTS
-from letterkit.cli import main
 from letterkit.docx.find import shipped_templates_dir
 
 from readback import docx_text
-
-
-def run(runner, *args: str, env: dict[str, str] | None = None):
-    return runner.invoke(main, list(args), catch_exceptions=False, env=env)
 
 
 def word_runs(*pieces: str) -> str:
@@ -60,31 +55,31 @@ def record(write_record, sample_data) -> Path:
     return write_record(sample_data)
 
 
-def test_init_then_edit_then_render(runner, tmp_path, record) -> None:
+def test_init_then_edit_then_render(cli, tmp_path, record) -> None:
     """An admin copies the templates, adds a paragraph in Word, and letters use it."""
     folder = tmp_path / "ours"
-    result = run(runner, "templates", "init", str(folder))
+    result = cli("templates", "init", str(folder))
     assert 0 == result.exit_code
     assert len(KINDS) * len(LAYOUTS) == len(list(folder.glob("*.docx")))
     edited(folder, word_runs("We have added a ", "note for {{ cust", "omer.name }}."))
-    check = run(runner, "templates", "check", str(folder))
+    check = cli("templates", "check", str(folder))
     assert 0 == check.exit_code, check.output
     assert "ok: " in check.stdout
     out = tmp_path / "out"
-    result = run(runner, "render", str(record), "-k", "resolution", "--templates",
+    result = cli("render", str(record), "-k", "resolution", "--templates",
                  str(folder), "-o", str(out), "--no-email")
     assert 0 == result.exit_code, result.output
     text = docx_text(out / "CMP-2026-0142" / "resolution.en.docx")
     assert "We have added a note for Lakshmi Prasanna." in text
 
 
-def test_init_never_overwrites(runner, tmp_path) -> None:
+def test_init_never_overwrites(cli, tmp_path) -> None:
     """A second init keeps the admin's edited copies."""
     folder = tmp_path / "ours"
-    run(runner, "templates", "init", str(folder))
+    cli("templates", "init", str(folder))
     edited_copy = edited(folder, "Our own words.")
     before = edited_copy.read_bytes()
-    result = run(runner, "templates", "init", str(folder))
+    result = cli("templates", "init", str(folder))
     assert 1 == result.exit_code
     assert "already exists" in result.stderr
     assert before == edited_copy.read_bytes()
@@ -112,34 +107,34 @@ def test_init_never_overwrites(runner, tmp_path) -> None:
     ids=["typo-split", "unclosed-if", "no-such-filter", "python-internals", "globals",
          "broken-tag", "stray-braces", "unknown-tag"],
 )
-def test_check_names_each_problem(runner, tmp_path, record, paragraph, expected) -> None:
+def test_check_names_each_problem(cli, tmp_path, record, paragraph, expected) -> None:
     """`templates check` exits 1 with the problem in plain words and its paragraph; a
     render with that template refuses before running anything."""
     template = edited(tmp_path / "ours", paragraph)
-    result = run(runner, "templates", "check", str(template))
+    result = cli("templates", "check", str(template))
     assert 1 == result.exit_code
     assert f"error: {template}: " in result.stderr
     assert expected in result.stderr
-    render = run(runner, "render", str(record), "-k", "resolution", "--templates",
+    render = cli("render", str(record), "-k", "resolution", "--templates",
                  str(template.parent), "-o", str(tmp_path / "out"))
     assert 2 == render.exit_code
     assert expected in render.stderr
     assert not (tmp_path / "out" / "CMP-2026-0142" / "resolution.en.docx").exists()
 
 
-def test_word_smart_quotes_and_dashes_inside_tags(runner, tmp_path, record) -> None:
+def test_word_smart_quotes_and_dashes_inside_tags(cli, tmp_path, record) -> None:
     """Word's curly quotes and autocorrected dashes inside tags are read as typed."""
     folder = tmp_path / "ours"
     edited(folder, "{{ _(\u201cSubject:\u201d) }} {{ \u2018x\u2019 if customer.title else "
            "\u2018y\u2019 }} {{ 10 \u2013 3 }}")
     out = tmp_path / "out"
-    result = run(runner, "render", str(record), "-k", "resolution", "--templates",
+    result = cli("render", str(record), "-k", "resolution", "--templates",
                  str(folder), "-o", str(out), "--no-email")
     assert 0 == result.exit_code, result.output
     assert "Subject: x 7" in docx_text(out / "CMP-2026-0142" / "resolution.en.docx")
 
 
-def test_problems_in_headers_tables_and_text_boxes_say_where(runner, tmp_path) -> None:
+def test_problems_in_headers_tables_and_text_boxes_say_where(cli, tmp_path) -> None:
     """A problem in a header, a table cell or a text box says so."""
     doc = Document(str(shipped_templates_dir() / "resolution-block.docx"))
     doc.sections[0].first_page_header.add_paragraph("{{ organisation.nmae }}")
@@ -154,7 +149,7 @@ def test_problems_in_headers_tables_and_text_boxes_say_where(runner, tmp_path) -
     folder = tmp_path / "ours"
     folder.mkdir()
     doc.save(str(folder / "resolution-block.docx"))
-    result = run(runner, "templates", "check", str(folder))
+    result = cli("templates", "check", str(folder))
     assert 1 == result.exit_code
     assert ("'organisation.nmae' is not a field of a complaint letter; did you mean "
             "organisation.name? (header, paragraph") in result.stderr
@@ -162,29 +157,29 @@ def test_problems_in_headers_tables_and_text_boxes_say_where(runner, tmp_path) -
     assert "did you mean complaint.summary? (text box, paragraph" in result.stderr
 
 
-def test_untranslated_wording_is_a_problem_for_telugu(runner, tmp_path, record) -> None:
+def test_untranslated_wording_is_a_problem_for_telugu(cli, tmp_path, record) -> None:
     """New wording the Telugu catalog lacks is named; English letters still render."""
     template = edited(tmp_path / "ours", "{{ _('We have sent a technician.') }}")
-    result = run(runner, "templates", "check", str(template))
+    result = cli("templates", "check", str(template))
     assert 1 == result.exit_code
     assert "the wording 'We have sent a technician.' is not in the te catalog" in result.stderr
-    assert 0 == run(runner, "templates", "check", "-l", "en", str(template)).exit_code
-    english = run(runner, "render", str(record), "-k", "resolution", "--templates",
+    assert 0 == cli("templates", "check", "-l", "en", str(template)).exit_code
+    english = cli("render", str(record), "-k", "resolution", "--templates",
                   str(template.parent), "-o", str(tmp_path / "en"), "--no-email")
     assert 0 == english.exit_code, english.output
-    telugu = run(runner, "render", str(record), "-k", "resolution", "--templates",
+    telugu = cli("render", str(record), "-k", "resolution", "--templates",
                  str(template.parent), "-o", str(tmp_path / "te"), "-l", "te")
     assert 2 == telugu.exit_code
     assert "not in the te catalog" in telugu.stderr
 
 
-def test_lookup_order_and_list(runner, tmp_path, sample_data, write_record) -> None:
+def test_lookup_order_and_list(cli, tmp_path, sample_data, write_record) -> None:
     """DIR/<lang>/ before DIR/ before the shipped templates, as `templates list` shows; the
     folder may come from $LETTERKIT_TEMPLATES or the config."""
     folder = tmp_path / "ours"
     edited(folder, "Language-neutral copy.")
     edited(folder / "te", "{{ _('Subject:') }} తెలుగు ప్రతి.")
-    listing = run(runner, "templates", "list", "--templates", str(folder))
+    listing = cli("templates", "list", "--templates", str(folder))
     lines = listing.stdout.splitlines()
     assert any("resolution       block       en  custom" in line and "ours/resolution-block"
                in line for line in lines)
@@ -195,9 +190,9 @@ def test_lookup_order_and_list(runner, tmp_path, sample_data, write_record) -> N
     record = write_record(sample_data)
     out = tmp_path / "out"
     env = {"LETTERKIT_TEMPLATES": str(folder)}
-    run(runner, "render", str(record), "-k", "resolution", "-o", str(out), "--no-email",
+    cli("render", str(record), "-k", "resolution", "-o", str(out), "--no-email",
         env=env)
-    run(runner, "render", str(record), "-k", "resolution", "-o", str(out), "--no-email",
+    cli("render", str(record), "-k", "resolution", "-o", str(out), "--no-email",
         "-l", "te", env=env)
     assert "Language-neutral copy." in docx_text(out / "CMP-2026-0142" / "resolution.en.docx")
     assert "విషయం: తెలుగు ప్రతి." in docx_text(out / "CMP-2026-0142" / "resolution.te.docx")
@@ -205,7 +200,7 @@ def test_lookup_order_and_list(runner, tmp_path, sample_data, write_record) -> N
     config = tmp_path / "conf" / "letterkit.yaml"
     config.parent.mkdir()
     config.write_text("templates: ../ours\n", encoding="utf-8")
-    listed = run(runner, "--config", str(config), "templates", "list")
+    listed = cli("--config", str(config), "templates", "list")
     assert "custom" in listed.stdout
 
 
@@ -221,11 +216,11 @@ def test_lookup_order_and_list(runner, tmp_path, sample_data, write_record) -> N
     ],
     ids=["not-zip", "missing-parts", "zip-bomb"],
 )
-def test_malformed_or_oversize_packages_are_refused(runner, tmp_path, make, expected) -> None:
+def test_malformed_or_oversize_packages_are_refused(cli, tmp_path, make, expected) -> None:
     """Files that are not plausible Word documents are refused before being unpacked."""
     path = tmp_path / "bad.docx"
     make(path)
-    result = run(runner, "templates", "check", str(path))
+    result = cli("templates", "check", str(path))
     assert 1 == result.exit_code
     assert expected in result.stderr
 
@@ -236,17 +231,17 @@ def _zip(path: Path, entries: dict[str, bytes]) -> None:
             package.writestr(name, data)
 
 
-def test_shipped_templates_pass_the_check(runner) -> None:
+def test_shipped_templates_pass_the_check(cli) -> None:
     """Every shipped template is clean."""
-    result = run(runner, "templates", "check", str(shipped_templates_dir()))
+    result = cli("templates", "check", str(shipped_templates_dir()))
     assert 0 == result.exit_code, result.output
     assert len(KINDS) * len(LAYOUTS) == result.stdout.count("ok: ")
 
 
-def test_fields_reference_card(runner) -> None:
+def test_fields_reference_card(cli) -> None:
     """`letterkit fields` lists fields with types, requirement and sample examples, and
     each filter with its example worked out."""
-    text = run(runner, "fields").stdout
+    text = cli("fields").stdout
     assert "customer.name" in text and "required" in text
     assert "e.g. Lakshmi Prasanna" in text
     assert "resolution.actions.N.due" in text
@@ -254,9 +249,9 @@ def test_fields_reference_card(runner) -> None:
     assert "{{ customer|addressee }}  ->  Ms Lakshmi Prasanna" in text
 
 
-def test_readme_carries_the_current_reference_card(runner) -> None:
+def test_readme_carries_the_current_reference_card(cli) -> None:
     """The README's field and filter tables are what `letterkit fields --markdown` prints."""
-    card = run(runner, "fields", "--markdown").stdout.strip()
+    card = cli("fields", "--markdown").stdout.strip()
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert card in readme
 

@@ -1,0 +1,154 @@
+"""The kinds of letter, each one definition: what it needs, when it may be dated, and the
+follow-up letter that proves a new kind takes only its definition, templates and wording."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+
+import pytest
+
+from letterkit import (
+    KINDS,
+    LAYOUTS,
+    KindNotPossible,
+    WriteOptions,
+    kind_named,
+    load_record,
+    make_letter,
+    plan_kinds,
+    validate_record,
+    write_record,
+)
+from letterkit.errors import DATE, MISSING
+from letterkit.resources import data_path
+
+from readback import docx_text
+
+FOLLOW_UP_DAY = dt.date(2026, 12, 5)
+
+
+def test_kinds_in_the_order_a_complaint_meets_them() -> None:
+    """Four kinds, the follow-up last; an unknown name is refused with the choices."""
+    assert ("acknowledgement", "meeting", "resolution", "follow-up") == KINDS
+    with pytest.raises(Exception, match="'thanks' is not a kind of letter; expected one of: "
+                       "acknowledgement, meeting, resolution, follow-up"):
+        kind_named("thanks")
+
+
+def test_follow_up_waits_for_the_last_agreed_action(sample_data) -> None:
+    """Dated before the last action is due, the follow-up is refused with the reason and
+    the field that sets the day; on that day it may go."""
+    record = validate_record(sample_data)
+    with pytest.raises(KindNotPossible) as caught:
+        plan_kinds(record, ["follow-up"], today=dt.date(2026, 12, 1))
+    (problem,) = caught.value.problems
+    assert (DATE, "resolution.actions.2.due", "2026-12-02 or later") == (
+        problem.code, problem.field, problem.expected)
+    assert problem.message == ("the letter's date 2026-12-01 is before the last agreed "
+                               "action is due (2026-12-02); the follow-up letter may be dated "
+                               "from 2026-12-02")
+    kinds, _ = plan_kinds(record, ["follow-up"], today=dt.date(2026, 12, 2))
+    assert ["follow-up"] == [k.name for k in kinds]
+
+
+def test_an_action_done_late_moves_the_follow_up(sample_data) -> None:
+    """An action done after it was due: the follow-up waits for the day it was done."""
+    sample_data["resolution"]["actions"][1]["done"] = "2026-12-09"
+    (problem,) = kind_named("follow-up").unmet(validate_record(sample_data), FOLLOW_UP_DAY)
+    assert "resolution.actions.2.done" == problem.field
+    assert "before the last agreed action was done (2026-12-09)" in problem.message
+
+
+@pytest.mark.parametrize(("change", "field", "why"), [
+    (lambda d: d["resolution"]["actions"][0].pop("done"), "resolution.actions.1.done",
+     "the action 'Deliver and install a replacement refrigerator' is not marked done"),
+    (lambda d: d["handler"].pop("phone"), "handler.phone", "no direct line for the handler"),
+    (lambda d: d.pop("resolution"), "resolution", "the record has no agreed resolution"),
+    (lambda d: d["resolution"].update(actions=[]), "resolution.actions",
+     "no agreed actions to follow up"),
+], ids=["action-not-done", "no-direct-line", "no-resolution", "no-actions"])
+def test_what_the_follow_up_needs(sample_data, change, field, why) -> None:
+    """Each thing the follow-up letter states must be in the record, or it is not made."""
+    change(sample_data)
+    unmet = kind_named("follow-up").unmet(validate_record(sample_data), FOLLOW_UP_DAY)
+    assert (field, MISSING) == (unmet[0].field, unmet[0].code)
+    assert unmet[0].message.startswith(why)
+    assert unmet[0].message.endswith("; needed for the follow-up letter")
+
+
+def test_all_makes_what_the_date_allows_and_says_why_not_the_rest(sample_data) -> None:
+    """`all` on 23 November: three letters, and the follow-up skipped with its reason."""
+    kinds, skipped = plan_kinds(validate_record(sample_data), ["all"],
+                                today=dt.date(2026, 11, 23))
+    assert ["acknowledgement", "meeting", "resolution"] == [k.name for k in kinds]
+    (note,) = skipped
+    assert note.message.startswith("skipped the follow-up letter: the letter's date "
+                                   "2026-11-23 is before the last agreed action is due")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_follow_up_letter_says_what_the_practice_asks(sample_data, layout) -> None:
+    """Thanks by name, what was agreed and the day each was done, an open question, the
+    direct line, what changed, and the hope for the relationship; copied, nothing
+    enclosed."""
+    letter = make_letter(validate_record(sample_data), "follow-up", language="en",
+                         layout=layout, today=FOLLOW_UP_DAY)
+    text = docx_text(letter.docx)
+    for expected in (
+        "Thank you, Ms Lakshmi Prasanna, for your patience while we put things right.",
+        "When we spoke on 25 November 2026, we agreed the steps below",
+        "Each of them has now been done:",
+        "Deliver and install a replacement refrigerator", "28 November 2026",
+        "Refund the installation charge", "1 December 2026",
+        "How have things been since then?",
+        "please call me directly on +91\u00a040\u00a05555\u00a00101",
+        "so that this does not happen again",
+        "Delivery partners now raise replacement requests on the day damage is found.",
+        "I hope this has made the relationship between us stronger.",
+        "Copy to:", "Suresh Kumar, Delivery Operations Lead",
+    ):
+        assert expected in text, expected
+    assert "Enclosure" not in text
+    assert "+91 98480 22338" not in text  # the customer's own number is not our line
+
+
+def test_telugu_follow_up() -> None:
+    """The Telugu sample's follow-up is Telugu throughout its fixed wording."""
+    record = load_record(data_path("samples") / "complaint.te.yaml")
+    text = docx_text(make_letter(record, "follow-up", language="te", layout="semi-block",
+                                 today=FOLLOW_UP_DAY).docx)
+    for expected in ("శ్రీ వెంకట సుబ్బారావు గారు, సమస్యను", "మనం అంగీకరించినది",
+                     "పూర్తయిన తేదీ", "28 నవంబర్, 2026", "+91\u00a040\u00a05555\u00a00101"):
+        assert expected in text, expected
+    for english in ("Thank you", "What we agreed", "Done on", "direct"):
+        assert english not in text
+
+
+def test_follow_up_email_is_the_letter(tmp_path, sample_data) -> None:
+    """The follow-up's email carries the letter as its body, to the customer, copied to
+    the people involved, with nothing attached."""
+    outcome = write_record(validate_record(sample_data), WriteOptions(
+        kinds=("follow-up",), out_dir=tmp_path, today=FOLLOW_UP_DAY,
+        now=dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC)))
+    assert outcome.error is None and not outcome.problems
+    eml = tmp_path / "CMP-2026-0142" / "follow-up.en.eml"
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert "Following up on your complaint: Refrigerator delivered with a damaged door " \
+        "(reference CMP-2026-0142)" == message["Subject"]
+    assert "suresh.kumar@deccanhome.example" in message["Cc"]
+    assert [] == list(message.iter_attachments())
+    body = message.get_body(("plain",)).get_content()
+    assert "How have things been since then?" in body
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_has_its_title_subject_and_shape(kind) -> None:
+    """Every kind says what it is called, for staff and for the customer, and how its
+    email is shaped; a covering note has its paragraphs."""
+    definition = kind_named(kind)
+    assert definition.called.startswith("the ")
+    assert definition.title and definition.subject
+    assert definition.email in ("letter", "covering note")
+    assert bool(definition.covering_note) == (definition.email == "covering note")
