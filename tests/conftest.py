@@ -1,14 +1,18 @@
-"""Shared fixtures: the sample record, record files written inline, and reading .docx text."""
+"""Shared fixtures: the command line, the sample record, record files written inline, custom
+templates, and a real SMTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
 import copy
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner, Result
 
 from letterkit.resources import data_path
@@ -68,3 +72,53 @@ def custom_template(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+class Mailbox:
+    """An SMTP handler keeping what it accepts; it refuses any address starting `refused`."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("refused"):
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    return free_port()
+
+
+def _authenticate(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"ravi" \
+        and auth_data.password == b"s3cret"
+    # handled=False: aiosmtpd then answers a failed login with 535 itself.
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that accepts logins as ravi / s3cret."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
+                            authenticator=_authenticate, auth_require_tls=False)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()

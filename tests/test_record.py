@@ -19,7 +19,7 @@ def problems(data: Any) -> list[str]:
 
 
 def test_sample_loads_with_typed_fields(write_record, sample_data) -> None:
-    """The DESIGN.md sample loads as is, dates and money typed."""
+    """The README's sample record loads as is, dates and money typed."""
     record = load_record(write_record(sample_data))
     assert dt.date(2026, 11, 20) == record.received
     assert dt.datetime(2026, 11, 25, 15, 30) == record.meeting.at

@@ -5,58 +5,11 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
-import socket
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from letterkit.delivery.smtp import SmtpSettings, read_outgoing, send_all
-
-
-class Mailbox:
-    """An SMTP handler keeping what it accepts; it refuses any address starting `refused`."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address.startswith("refused"):
-            return "550 5.1.1 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _authenticate(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"ravi" \
-        and auth_data.password == b"s3cret"
-    # handled=False: aiosmtpd then answers a failed login with 535 itself.
-    return AuthResult(success=ok, handled=False)
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 that accepts logins as ravi / s3cret."""
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
-                            authenticator=_authenticate, auth_require_tls=False)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -150,9 +103,9 @@ def test_unreadable_email_stops_everything_before_sending(cli, smtp_server, lett
     assert [] == mailbox.messages
 
 
-def test_no_server_is_a_clear_error(cli, letters) -> None:
+def test_no_server_is_a_clear_error(cli, letters, unused_port) -> None:
     """A server that is not there is one line, exit 1, and nothing is logged."""
-    result = send(cli, free_port(), str(letters))
+    result = send(cli, unused_port, str(letters))
     assert 1 == result.exit_code
     assert "cannot connect to the mail server 127.0.0.1:" in result.stderr
     assert "Traceback" not in result.output
