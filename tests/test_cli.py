@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from letterkit import __version__
+from letterkit.resources import data_path
 
 from readback import docx_text
 
@@ -222,3 +223,39 @@ def test_record_without_customer_email_still_gets_letters(cli, tmp_path, write_r
     assert [] == list(folder.glob("*.eml"))
     assert 3 == len(list(folder.glob("*.docx")))
     assert "customer.email: no email address for the customer" in result.stderr
+
+
+def test_follow_up_from_the_samples(cli, tmp_path) -> None:
+    """`render SAMPLE -k follow-up --date 2026-12-05` writes the follow-up letter and its
+    email for both samples; dated before the last action is due it is refused with the
+    reason, and `-k all` then makes the rest and says why not the follow-up."""
+    samples = data_path("samples")
+    for sample, lang, reference in (("complaint.yaml", "en", "CMP-2026-0142"),
+                                    ("complaint.te.yaml", "te", "CMP-2026-0143")):
+        result = cli("render", samples / sample, "-k", "follow-up", "--date", "2026-12-05",
+                     "-o", tmp_path / "out")
+        assert 0 == result.exit_code, result.output
+        folder = tmp_path / "out" / reference
+        assert [f"follow-up.{lang}.docx", f"follow-up.{lang}.eml"] == sorted(
+            p.name for p in folder.iterdir())
+    early = cli("render", samples / "complaint.yaml", "-k", "follow-up", "--date",
+                "2026-11-30", "-o", tmp_path / "early")
+    assert 2 == early.exit_code
+    assert (f"error: {samples / 'complaint.yaml'}: resolution.actions.2.due: the letter's date "
+            "2026-11-30 is before the last agreed action is due (2026-12-02); the follow-up "
+            "letter may be dated from 2026-12-02\n") == early.stderr
+    assert not (tmp_path / "early").exists()
+    every = cli("render", samples / "complaint.yaml", "--date", "2026-11-30", "--no-email",
+                "-o", tmp_path / "all")
+    assert 0 == every.exit_code
+    assert ["acknowledgement.en.docx", "meeting.en.docx", "resolution.en.docx"] == sorted(
+        p.name for p in (tmp_path / "all" / "CMP-2026-0142").iterdir())
+    assert "note: " in every.stderr and "skipped the follow-up letter" in every.stderr
+
+
+def test_templates_list_shows_every_kind(cli) -> None:
+    """`templates list` has a line for each kind, layout and language, the follow-up too."""
+    lines = cli("templates", "list").stdout.splitlines()
+    assert 4 * 2 * 2 == len(lines)
+    assert any(line.startswith("follow-up") and "follow-up-semi-block.docx" in line
+               for line in lines)
