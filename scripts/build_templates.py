@@ -481,8 +481,8 @@ def follow_up(doc) -> None:
     bullets(doc, "step in resolution.prevention", "step")
     control(doc, "endif")
     para(doc, "Letter Text",
-         "{{ _('Thank you again for giving us the chance to put this right. We value you as "
-         "our customer, and I hope this has made the relationship between us stronger.') }}")
+         "{{ _('Thank you again for giving us the chance to put this right. We value the "
+         "trust you place in us, and I hope our relationship grows stronger from here.') }}")
 
 
 # Each kind's letter body, by the kind's name in letterkit.kinds (every kind needs one).
