@@ -62,6 +62,15 @@ class WriteOptions:
             raise InputError.at(f"{self.layout!r} is not a layout", field="layout",
                                 expected=", ".join(LAYOUTS))
 
+    def language_for(self, record: Record) -> str:
+        """A record's letter language: these options', else the record's, else the
+        config's."""
+        return check_language((self.language or record.language or self.config.language)
+                              .lower())
+
+    def layout_for(self, record: Record) -> str:
+        return self.layout or record.layout or self.config.layout
+
     def fixed(self) -> WriteOptions:
         """These options with the letters' date and the emails' time fixed for the run."""
         now = self.now or dt.datetime.now(dt.UTC)
@@ -174,9 +183,7 @@ def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
                    ) -> list[_Pending]:
     config, today = options.config, options.today
     assert today is not None and options.now is not None, "use WriteOptions.fixed()"
-    language = check_language((options.language or record.language or config.language)
-                              .lower())
-    layout = options.layout or record.layout or config.layout
+    language, layout = options.language_for(record), options.layout_for(record)
     todo, outcome.not_made = plan_kinds(record, options.kinds, today=today)
     findings = check_record(record, todo, today=today, lists=word_lists(config.practice_words))
     outcome.warnings = [finding.as_problem() for finding in findings]
@@ -189,19 +196,15 @@ def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
     pending = []
     for kind in todo:
         letter = _letter(record, kind, options, language, layout)
-        existing = partial(_existing, letter, options.out_dir)
-        invitation = _invitation(letter, record, options.now, existing) \
-            if options.emails else None
-        files = [OutputFile("docx", letter.docx, kind.called)]
-        if invitation is not None:
-            files.append(OutputFile("ics", invitation, "the calendar invitation"))
-        if options.emails:
-            outcome.notes += email_problems(record, kind)
-            if not options.pdf:  # otherwise the email waits for the PDF it may attach
-                files += _email(letter, record, options.now, options.config.reply_to,
-                                invitation, None)
+        files, unmade = letter_files(
+            letter, record, now=options.now, reply_to=config.reply_to,
+            existing=partial(_existing, letter, options.out_dir), invitation=options.emails,
+            # With PDFs, the email waits for the PDF it may attach (see _finish_pdfs).
+            email=options.emails and not options.pdf)
+        outcome.notes += unmade
         in_place = [_write_or_keep(outcome, letter, options, file) for file in files]
         if options.pdf and in_place[0]:
+            invitation = next((f.data for f in files if f.ext == "ics"), None)
             pending.append(_Pending(outcome, letter, record, invitation))
     return pending
 
@@ -245,11 +248,8 @@ def preview_png(record: Record, kind: str, options: WriteOptions | None = None,
     options = (options or WriteOptions()).fixed()
     assert options.today is not None
     chosen, _ = plan_kinds(record, [kind], today=options.today)
-    config = options.config
-    language = check_language((options.language or record.language or config.language)
-                              .lower())
-    letter = _letter(record, chosen[0], options, language,
-                     options.layout or record.layout or config.layout)
+    letter = _letter(record, chosen[0], options, options.language_for(record),
+                     options.layout_for(record))
     return first_page_png(letter.docx, converter or converter_for_this_process())
 
 
@@ -261,18 +261,21 @@ def letter_files(
     reply_to: str | None = None,
     existing: Callable[[str], bytes | None] = lambda ext: None,
     pdf: bytes | None = None,
+    invitation: bool = True,
+    email: bool = True,
 ) -> tuple[list[OutputFile], list[Problem]]:
-    """The files a letter makes (its .docx, its invitation if its kind has one, its email),
-    and why the email could not be made. `existing(ext)` is the file of that extension
-    already written for this letter, if any: an invitation made again for a changed time
-    raises its SEQUENCE."""
+    """The files a letter makes: its .docx, its invitation if its kind has one, and its
+    email (attaching `pdf`, if its kind attaches the letter); and why the email could not
+    be made. `existing(ext)` is the file of that extension already written for this
+    letter, if any: an invitation made again for a changed time raises its SEQUENCE."""
     kind = letter.definition
-    invitation = _invitation(letter, record, now, existing)
     files = [OutputFile("docx", letter.docx, kind.called)]
-    if invitation is not None:
-        files.append(OutputFile("ics", invitation, "the calendar invitation"))
-    return (files + _email(letter, record, now, reply_to, invitation, pdf),
-            email_problems(record, kind))
+    calendar = _invitation(letter, record, now, existing) if invitation else None
+    if calendar is not None:
+        files.append(OutputFile("ics", calendar, "the calendar invitation"))
+    if email:
+        files += _email(letter, record, now, reply_to, calendar, pdf)
+    return files, email_problems(record, kind) if invitation or email else []
 
 
 def _invitation(letter: Letter, record: Record, now: dt.datetime,

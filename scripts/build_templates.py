@@ -299,6 +299,21 @@ def closing(doc) -> None:
     control(doc, "endif")
 
 
+def actions_table(doc, what: str, when: str, day: str) -> None:
+    """The agreed actions, a row each: what, and the day (`day`, such as action.due)."""
+    table = doc.add_table(rows=4, cols=2)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    cell_text(table.cell(0, 0), what, bold=True)
+    cell_text(table.cell(0, 1), when, bold=True)
+    cell_text(table.cell(1, 0), "{%tr for action in resolution.actions %}")
+    cell_text(table.cell(2, 0), "{{ action.what }}")
+    cell_text(table.cell(2, 1), f"{{{{ {day}|date }}}}")
+    cell_text(table.cell(3, 0), "{%tr endfor %}")
+    column_widths(table, Cm(11.4), Cm(4.5))
+    doc.add_paragraph(style="Letter Small")
+
+
 def bullets(doc, loop: str, item: str) -> None:
     control(doc, f"for {loop}")
     para(doc, "List Bullet", f"{{{{ {item} }}}}")
@@ -419,17 +434,7 @@ def resolution(doc) -> None:
          "{% else %}{{ _('We will also pay you %(amount)s.', amount=amount) }}"
          "{% endif %}{% endif %}")
     control(doc, "if resolution.actions")
-    table = doc.add_table(rows=4, cols=2)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    cell_text(table.cell(0, 0), "{{ _('What we will do') }}", bold=True)
-    cell_text(table.cell(0, 1), "{{ _('By') }}", bold=True)
-    cell_text(table.cell(1, 0), "{%tr for action in resolution.actions %}")
-    cell_text(table.cell(2, 0), "{{ action.what }}")
-    cell_text(table.cell(2, 1), "{{ action.due|date }}")
-    cell_text(table.cell(3, 0), "{%tr endfor %}")
-    column_widths(table, Cm(11.4), Cm(4.5))
-    doc.add_paragraph(style="Letter Small")
+    actions_table(doc, "{{ _('What we will do') }}", "{{ _('By') }}", "action.due")
     control(doc, "endif")
     para(doc, "Letter Text",
          "{{ _('I will personally keep track of each of these steps until every one is "
@@ -457,17 +462,7 @@ def follow_up(doc) -> None:
          "things right. Each of them has now been done:', date=meeting.start|date) }}"
          "{% else %}{{ _('We agreed the steps below to put things right. Each of them has now "
          "been done:') }}{% endif %}")
-    table = doc.add_table(rows=4, cols=2)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    cell_text(table.cell(0, 0), "{{ _('What we agreed') }}", bold=True)
-    cell_text(table.cell(0, 1), "{{ _('Done on') }}", bold=True)
-    cell_text(table.cell(1, 0), "{%tr for action in resolution.actions %}")
-    cell_text(table.cell(2, 0), "{{ action.what }}")
-    cell_text(table.cell(2, 1), "{{ action.done|date }}")
-    cell_text(table.cell(3, 0), "{%tr endfor %}")
-    column_widths(table, Cm(11.4), Cm(4.5))
-    doc.add_paragraph(style="Letter Small")
+    actions_table(doc, "{{ _('What we agreed') }}", "{{ _('Done on') }}", "action.done")
     para(doc, "Letter Text",
          "{{ _('How have things been since then? I would be glad to hear how everything is "
          "working for you now, and whether anything is still not as it should be.') }}")

@@ -135,7 +135,7 @@ def preview(state: State, record_file: Path, kind: str, language: str | None,
                                   out_dir=Path("."), templates_dir=templates_dir,
                                   letter_date=letter_date)
     picture = preview_png(record, kind, options)
-    lang = (language or record.language or state.config.language).lower()
-    target = png or Path(f"{safe_folder_name(record.reference)}-{kind}.{lang}.png")
+    target = png or Path(f"{safe_folder_name(record.reference)}-{kind}."
+                         f"{options.language_for(record)}.png")
     write_atomic(target, picture, force=force)
     click.echo(f"wrote {shown(target)} (first page of {kind_named(kind).called})")
