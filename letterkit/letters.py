@@ -61,7 +61,8 @@ def letter_context(
             end=start + dt.timedelta(minutes=record.meeting.minutes),
             where=record.meeting_place(),
         )
-    context.update(kind=kind, language=language, layout=layout, today=today,
+    title = Formats.for_language(language).pgettext("letter title", definition.title)
+    context.update(kind=kind, title=title, language=language, layout=layout, today=today,
                    copied=[person.model_dump() for person in definition.copied(record)],
                    enclosed=definition.enclosures(record))
     return context

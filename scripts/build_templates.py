@@ -50,6 +50,46 @@ GREY = RGBColor(0x55, 0x55, 0x55)
 NO_SPACE = Pt(0)
 
 
+# --- WordprocessingML in schema order -------------------------------------------------
+# The Open XML schema fixes the order of a property element's children; Word may refuse a
+# document ("unreadable content") that has them out of order. Children are placed by these.
+_ORDER = {
+    "rPr": ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike",
+            "dstrike", "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid",
+            "vanish", "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs",
+            "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs",
+            "em", "lang", "eastAsianLayout", "specVanish", "oMath"),
+    "pPr": ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl",
+            "numPr", "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens",
+            "kinsoku", "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE",
+            "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+            "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+            "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+            "sectPr", "pPrChange"),
+    "tblPr": ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+              "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders",
+              "shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"),
+}
+
+
+def place(parent, child):  # noqa: ANN001, ANN201 - lxml elements
+    """Put `child` into the property element `parent` where the schema wants it (replacing
+    one of the same name), and return it."""
+    order = _ORDER[parent.tag.rpartition("}")[2]]
+    name = child.tag.rpartition("}")[2]
+    old = parent.find(child.tag)
+    if old is not None:
+        parent.replace(old, child)
+        return child
+    later = set(order[order.index(name) + 1:])
+    for n, sibling in enumerate(parent):
+        if sibling.tag.rpartition("}")[2] in later:
+            parent.insert(n, child)
+            return child
+    parent.append(child)
+    return child
+
+
 # --- styles -----------------------------------------------------------------------------
 
 def set_fonts(rpr: object, size: Pt | None = None, bold: bool | None = None) -> None:
@@ -58,8 +98,7 @@ def set_fonts(rpr: object, size: Pt | None = None, bold: bool | None = None) -> 
     el = rpr  # a w:rPr element
     fonts = el.find(qn("w:rFonts"))  # type: ignore[attr-defined]
     if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        el.insert(0, fonts)  # type: ignore[attr-defined]
+        fonts = place(el, OxmlElement("w:rFonts"))
     for attr in list(fonts.attrib):
         if attr.endswith("Theme"):
             del fonts.attrib[attr]
@@ -78,16 +117,14 @@ def set_fonts(rpr: object, size: Pt | None = None, bold: bool | None = None) -> 
 def _set_val(rpr: object, tag: str, value: str) -> None:
     child = rpr.find(qn(tag))  # type: ignore[attr-defined]
     if child is None:
-        child = OxmlElement(tag)
-        rpr.append(child)  # type: ignore[attr-defined]
+        child = place(rpr, OxmlElement(tag))
     child.set(qn("w:val"), value)
 
 
 def set_language(rpr: object) -> None:
     lang = rpr.find(qn("w:lang"))  # type: ignore[attr-defined]
     if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)  # type: ignore[attr-defined]
+        lang = place(rpr, OxmlElement("w:lang"))
     # Telugu is a complex script: Word proofs it by the bidi language (no right-to-left).
     lang.set(qn("w:val"), "en-IN")
     lang.set(qn("w:eastAsia"), "en-IN")
@@ -196,7 +233,7 @@ def bottom_border(p: Paragraph) -> None:
     for key, value in (("val", "single"), ("sz", "8"), ("space", "6"), ("color", "1F3A5F")):
         bottom.set(qn(f"w:{key}"), value)
     borders.append(bottom)
-    ppr.append(borders)
+    place(ppr, borders)
 
 
 def no_borders(table) -> None:
@@ -206,7 +243,7 @@ def no_borders(table) -> None:
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    props.append(borders)
+    place(props, borders)
 
 
 def column_widths(table, *widths: Cm) -> None:
@@ -545,11 +582,13 @@ def build(kind: str, layout: str) -> Document:
     opening(doc)
     LETTERS[kind](doc)
     closing(doc)
+    # What the letter is and who sent it: file browsers and Word's Info pane show these.
     props = doc.core_properties
-    props.title = "{{ complaint.subject }}"
+    props.title = "{{ title }}: {{ complaint.subject }}"
     props.subject = "{{ reference }}"
-    props.author = "{{ handler.name }}"
+    props.author = "{{ handler.name }}, {{ organisation.name }}"
     props.last_modified_by = "{{ handler.name }}"
+    props.comments = ""
     props.revision = 1
     # Fixed dates keep a rebuild byte-for-byte the same when nothing else changed.
     props.created = props.modified = dt.datetime(2026, 11, 1)

@@ -80,3 +80,25 @@ def pdf_words(pdf: Path) -> list[tuple[str, float, int]]:
         for x, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', chunk):
             words.append((word, float(x), page))
     return words
+
+
+def ooxml_errors(docs: list[Path]) -> dict[str, list[dict]]:
+    """What the Open XML SDK's validator (npm @ooxml-tools/validate) finds in each .docx,
+    as Word would judge it; skips the test without it, unless CI requires it
+    (LETTERKIT_REQUIRE_VALIDATOR=1). The package is looked for in $LETTERKIT_OOXML_VALIDATE,
+    then in node_modules/ at the top of the checkout."""
+    import json
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    package = Path(os.environ.get("LETTERKIT_OOXML_VALIDATE")
+                   or root / "node_modules" / "@ooxml-tools" / "validate")
+    node = shutil.which("node")
+    if node is None or not (package / "package.json").is_file():
+        if os.environ.get("LETTERKIT_REQUIRE_VALIDATOR"):
+            pytest.fail(f"the Open XML validator is required here but not found ({package})")
+        pytest.skip("the Open XML validator (npm @ooxml-tools/validate) is not installed")
+    done = subprocess.run([node, str(root / "scripts" / "ooxml_validate.mjs"), str(package),
+                           *map(str, docs)], capture_output=True, text=True, check=True,
+                          timeout=600)
+    return json.loads(done.stdout)

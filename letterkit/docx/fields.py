@@ -54,6 +54,7 @@ DESCRIPTIONS = {
     "enclosures": "what is enclosed with the letter",
     "resolution.actions.N.done": "when it was done (the follow-up letter says so)",
     "kind": f"which letter this is: {', '.join(KINDS)}",
+    "title": "what the customer sees the letter called, in its language",
     "today": "the letter's date",
     "copied": "who this letter is copied to (the resolution and follow-up: cc; the meeting: "
               "the other attendees)",
@@ -61,7 +62,8 @@ DESCRIPTIONS = {
 }
 # What the renderer adds to the record (see letters.letter_context); a test holds the two
 # together.
-EXTRA_TOP: dict[str, Any] = {"kind": str, "today": dt.date, "copied": list[Person],
+EXTRA_TOP: dict[str, Any] = {"kind": str, "title": str, "today": dt.date,
+                             "copied": list[Person],
                              "enclosed": list[str]}
 EXTRA_MEETING: dict[str, Any] = {"start": dt.datetime, "end": dt.datetime}
 _EXTRAS: dict[type[BaseModel], dict[str, Any]] = {Record: EXTRA_TOP, Meeting: EXTRA_MEETING}
