@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from letterkit.config import Config, apply_config
-from letterkit.errors import LetterkitError, Problem
+from letterkit.errors import InputError, LetterkitError, Problem
 from letterkit.output import write_atomic
 from letterkit.record import Record, validate_record
 from letterkit.resources import data_path
@@ -17,15 +17,50 @@ from letterkit.sources import csv_rows, load_data_file, open_csv
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
+# A file attached to an email beyond this is refused by many mail servers.
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
 def load_record(path: Path, config: Config | None = None) -> Record:
-    """Read and validate one record file (YAML or JSON), filling gaps from the config."""
+    """Read and validate one record file (YAML or JSON), filling gaps from the config;
+    enclosure files are found relative to the record's folder."""
     data = apply_config(load_data_file(path), config or Config())
-    return validate_record(data, file=str(path))
+    return with_enclosure_files(validate_record(data, file=str(path)), path.parent,
+                                file=str(path))
 
 
 def record_from_row(data: dict[str, Any], config: Config, *, file: str, row: int) -> Record:
-    """Validate one CSV row (as nested data), filling gaps from the config."""
-    return validate_record(apply_config(data, config), file=file, row=row)
+    """Validate one CSV row (as nested data), filling gaps from the config; enclosure
+    files are found relative to the CSV's folder."""
+    record = validate_record(apply_config(data, config), file=file, row=row)
+    return with_enclosure_files(record, Path(file).parent, file=file, row=row)
+
+
+def with_enclosure_files(record: Record, folder: Path, *, file: str | None = None,
+                         row: int | None = None) -> Record:
+    """The record with each enclosure's file found from `folder` (unless absolute), or an
+    InputError naming each file that is not there or too large to attach."""
+    if not any(item.file for item in record.enclosures):
+        return record
+    problems, items = [], []
+    for n, item in enumerate(record.enclosures, start=1):
+        if item.file is None:
+            items.append(item)
+            continue
+        found = (folder / item.file).resolve()
+        field = f"enclosures.{n}.file"
+        if not found.is_file():
+            problems.append(Problem(f"no such file: {found}", file=file, row=row,
+                                    field=field, expected="a file to attach, relative to "
+                                    "the record's folder"))
+        elif found.stat().st_size > MAX_ATTACHMENT_BYTES:
+            problems.append(Problem(f"{found} is {found.stat().st_size // 2**20} MiB, too large "
+                                    "to attach to an email", file=file, row=row, field=field,
+                                    expected=f"at most {MAX_ATTACHMENT_BYTES // 2**20} MiB"))
+        items.append(item.model_copy(update={"file": str(found)}))
+    if problems:
+        raise InputError(problems)
+    return record.model_copy(update={"enclosures": items})
 
 
 def records_in(path: Path, config: Config | None = None

@@ -14,7 +14,7 @@ from typing import Literal
 
 from letterkit.errors import DATE, MISSING, InputError, KindNotPossible, Problem
 from letterkit.i18n.languages import pmark
-from letterkit.record import Person, Record
+from letterkit.record import Enclosure, Person, Record
 
 
 @dataclass(frozen=True)
@@ -55,30 +55,44 @@ class Kind:
     commitments: tuple[Commitments, ...]  # what the practice asks it to commit to
     email: Literal["letter", "covering note"]  # the email's body: the letter itself, or a
     # short covering note with the letter attached
+    subject: Callable[[Record], str]  # its email's subject (by the record: the meeting's
+    # mode); %(subject)s, %(reference)s, and a meeting's %(date)s and %(time)s filled in
     covering_note: tuple[str, ...] = ()  # its paragraphs, %(date)s and %(time)s filled in
-    subject: str = pmark("email", "%(title)s: %(subject)s (reference %(reference)s)")
     invitation: bool = False  # a calendar invitation for the meeting goes with it
     copied: Callable[[Record], list[Person]] = lambda record: []  # Cc and "Copy to:"
-    encloses: bool = False  # the record's enclosures go with it ("Enclosure:")
+    encloses: bool = False  # the record's enclosures go with it, unless it says otherwise
     not_before: Bound = lambda record: None  # the first day it may be dated
+    not_after: Bound = lambda record: None  # the last day it may be dated
     first_answer: bool = False  # the first answer to the complaint: it should be quick
     must_apologise: bool = False  # its template's own wording must apologise
 
     def unmet(self, record: Record, today: dt.date) -> list[Problem]:
         """Why this letter cannot be made for the record on `today`; empty when it can."""
-        missing = [Problem(f"{why}; needed for {self.called}", field=field, code=MISSING)
-                   for needs in self.needs for field, why in needs(record)]
-        if missing:
-            return missing
-        bound = self.not_before(record)
-        if bound is not None and today < bound.day:
-            return [Problem(f"the letter's date {today} is before {bound.what} ({bound.day}); "
-                            f"{self.called} may be dated from {bound.day}", field=bound.field,
-                            expected=f"{bound.day} or later", code=DATE)]
+        return self.missing(record) or self.misdated(record, today)
+
+    def missing(self, record: Record) -> list[Problem]:
+        """What the record lacks for this letter."""
+        return [Problem(f"{why}; needed for {self.called}", field=field, code=MISSING)
+                for needs in self.needs for field, why in needs(record)]
+
+    def misdated(self, record: Record, today: dt.date) -> list[Problem]:
+        """Why the letter may not carry `today`'s date, if it may not."""
+        first, last = self.not_before(record), self.not_after(record)
+        if first is not None and today < first.day:
+            return [Problem(f"the letter's date {today} is before {first.what} ({first.day}); "
+                            f"{self.called} may be dated from {first.day}", field=first.field,
+                            expected=f"{first.day} or later", code=DATE)]
+        if last is not None and today > last.day:
+            return [Problem(f"the letter's date {today} is after {last.what} ({last.day}); "
+                            f"{self.called} may be dated up to {last.day}", field=last.field,
+                            expected=f"{last.day} or earlier", code=DATE)]
         return []
 
-    def enclosures(self, record: Record) -> list[str]:
-        return list(record.enclosures) if self.encloses else []
+    def enclosures(self, record: Record) -> list[Enclosure]:
+        """What goes with this letter: the record's enclosures, if it names this kind in
+        `enclose_with`, or names none and this kind encloses them by default."""
+        goes = record.enclose_with == self.name if record.enclose_with else self.encloses
+        return list(record.enclosures) if goes else []
 
 
 # --- what kinds need ------------------------------------------------------------------
@@ -120,6 +134,14 @@ def _direct_line(record: Record) -> Iterator[tuple[str, str]]:
         yield "handler.phone", "no direct line for the handler, which the customer is given"
 
 
+def _meeting_day(what: str) -> Bound:
+    def bound(record: Record) -> DateBound | None:
+        if record.meeting is None:
+            return None
+        return DateBound(record.meeting.at.date(), "meeting.at", what)
+    return bound
+
+
 def _last_action(record: Record) -> DateBound | None:
     """The day the last agreed action is due (or was done, if that was later)."""
     if record.resolution is None:
@@ -155,10 +177,25 @@ def _meeting_arranged(record: Record, today: dt.date) -> Iterator[Commitment]:
         yield Commitment("meeting.where", "no number, address or link for the meeting",
                          "Fix the date, time, medium and place beforehand",
                          "Add the number we will call, the address, or the link.")
+    if meeting.mode == "phone" and _our_own_number(record):
+        yield Commitment("meeting.where", f"the number we will call ({record.meeting_place()}) "
+                         "is our own, not the customer's", "Call the customer, on their number",
+                         "Leave meeting.where out to call the customer's phone, or give "
+                         "the number they asked to be called on.")
     if meeting.at.date() < record.received:
         yield Commitment("meeting.at", f"the meeting ({meeting.at.date()}) is before the "
                          f"complaint arrived ({record.received})", "Set a real date to talk",
                          "Check the meeting date.")
+
+
+def _digits(number: str | None) -> str:
+    """A phone number's last ten digits: +91 40 5555 0101 and 040 5555 0101 are one line."""
+    return "".join(c for c in number or "" if c.isdigit())[-10:]
+
+
+def _our_own_number(record: Record) -> bool:
+    ours = {_digits(record.handler.phone), _digits(record.organisation.phone)} - {""}
+    return _digits(record.meeting_place()) in ours
 
 
 def _actions_with_dates(record: Record, today: dt.date) -> Iterator[Commitment]:
@@ -207,6 +244,15 @@ def _involved(record: Record) -> list[Person]:
 
 # --- the kinds ----------------------------------------------------------------------
 
+_MEETING_SUBJECTS = {
+    "phone": pmark("email", "Our phone call on %(date)s at %(time)s: %(subject)s (reference "
+                            "%(reference)s)"),
+    "in-person": pmark("email", "Our meeting on %(date)s at %(time)s: %(subject)s (reference "
+                                "%(reference)s)"),
+    "video": pmark("email", "Our video call on %(date)s at %(time)s: %(subject)s (reference "
+                            "%(reference)s)"),
+}
+
 ACKNOWLEDGEMENT = Kind(
     name="acknowledgement",
     called="the acknowledgement",
@@ -215,6 +261,10 @@ ACKNOWLEDGEMENT = Kind(
     text_fields=("complaint.subject", "complaint.summary", "meeting.where"),
     commitments=(_proposes_meeting, _meeting_arranged),
     email="letter",
+    subject=lambda record: pmark(
+        "email", "%(subject)s: we are sorry, and we are looking into it (reference "
+                 "%(reference)s)"),
+    not_after=_meeting_day("the call or meeting it proposes"),
     first_answer=True,
     must_apologise=True,
 )
@@ -227,6 +277,7 @@ MEETING = Kind(
     text_fields=("complaint.subject", "meeting.where"),
     commitments=(_meeting_arranged,),
     email="covering note",
+    subject=lambda record: _MEETING_SUBJECTS[record.meeting.mode if record.meeting else "phone"],
     covering_note=(
         pmark("email", "Thank you for agreeing to talk with me about your complaint. We will "
                        "speak on %(date)s at %(time)s. The attached letter gives the details, "
@@ -236,6 +287,7 @@ MEETING = Kind(
     ),
     invitation=True,
     copied=_attendees,
+    not_after=_meeting_day("the meeting it confirms"),
 )
 
 RESOLUTION = Kind(
@@ -247,6 +299,9 @@ RESOLUTION = Kind(
                  "resolution.actions", "resolution.prevention"),
     commitments=(_actions_with_dates, _prevention, _people_copied),
     email="covering note",
+    subject=lambda record: pmark(
+        "email", "%(subject)s: what we have agreed, to put it right (reference "
+                 "%(reference)s)"),
     covering_note=(
         pmark("email", "Thank you for your patience. Attached is my letter confirming what we "
                        "agreed, with the date by which each step will be done."),
@@ -255,6 +310,7 @@ RESOLUTION = Kind(
     ),
     copied=_involved,
     encloses=True,
+    not_before=_meeting_day("the meeting where the remedy is agreed"),
 )
 
 FOLLOW_UP = Kind(
@@ -265,6 +321,9 @@ FOLLOW_UP = Kind(
     text_fields=("complaint.subject", "resolution.actions", "resolution.prevention"),
     commitments=(_prevention, _people_copied),
     email="letter",
+    subject=lambda record: pmark(
+        "email", "%(subject)s: is everything now as it should be? (reference "
+                 "%(reference)s)"),
     copied=_involved,
     not_before=_last_action,
 )
@@ -275,13 +334,13 @@ KINDS: tuple[str, ...] = tuple(kind.name for kind in ALL)
 _BY_NAME = {kind.name: kind for kind in ALL}
 
 
-def kind_named(name: str) -> Kind:
+def kind_named(name: str, *, field: str = "kind") -> Kind:
     """The kind called `name`, or an InputError naming the kinds there are."""
     try:
         return _BY_NAME[name]
     except KeyError:
         raise InputError.at(f"{name!r} is not a kind of letter; expected one of: "
-                            f"{', '.join(KINDS)}", field="kind",
+                            f"{', '.join(KINDS)}", field=field,
                             expected=", ".join(KINDS)) from None
 
 
@@ -292,6 +351,8 @@ def plan_kinds(record: Record, asked: tuple[str, ...] | list[str], *, today: dt.
     A kind asked for by name that the record cannot have (or not on that date) is an error,
     not a skip.
     """
+    if record.enclose_with is not None:
+        kind_named(record.enclose_with, field="enclose_with")
     if "all" in asked:
         todo, skipped = [], []
         for kind in ALL:

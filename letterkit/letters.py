@@ -64,7 +64,7 @@ def letter_context(
     title = Formats.for_language(language).pgettext("letter title", definition.title)
     context.update(kind=kind, title=title, language=language, layout=layout, today=today,
                    copied=[person.model_dump() for person in definition.copied(record)],
-                   enclosed=definition.enclosures(record))
+                   enclosed=[item.what for item in definition.enclosures(record)])
     return context
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
@@ -147,15 +147,34 @@ class Action(_Section):
     due: dt.date | None = None
     # When it was carried out: the follow-up letter says so, and only then.
     done: dt.date | None = None
+    # Money this action pays or refunds, in the resolution's currency: the action says
+    # what it is for ("Refund the installation charge").
+    amount: Decimal | None = Field(default=None, ge=0)
 
 
 class Resolution(_Section):
     summary: Text
     remedy: Literal["refund", "replacement", "repair", "credit", "gift", "other"] = "other"
+    # Money beyond the actions' own, and what it is for (always said with the amount).
     amount: Decimal | None = Field(default=None, ge=0)
+    amount_for: Text | None = None
     currency: Annotated[Text, AfterValidator(_currency)] = "INR"
     actions: list[Action] = Field(default_factory=list)
     prevention: list[Text] = Field(default_factory=list)
+
+
+class Enclosure(_Section):
+    """Something that goes with a letter: named on it ("Enclosure:") and, when it has a
+    file, attached to the letter's email."""
+
+    what: Text
+    file: Text | None = None  # a path, relative to the record's folder
+    # A record may give an enclosure as its text alone (enclosures.N in a CSV).
+    SHORTHAND: ClassVar[str] = "what"
+
+
+def _enclosure(value: Any) -> Any:
+    return {"what": value} if isinstance(value, str) else value
 
 
 class Record(_Section):
@@ -174,7 +193,9 @@ class Record(_Section):
     findings: list[Text] = Field(default_factory=list)
     resolution: Resolution | None = None
     cc: list[Person] = Field(default_factory=list)
-    enclosures: list[Text] = Field(default_factory=list)
+    enclosures: list[Annotated[Enclosure, BeforeValidator(_enclosure)]] = Field(
+        default_factory=list)
+    enclose_with: Text | None = None  # the kind of letter they go with (default: resolution)
 
     def meeting_place(self) -> str | None:
         """The number we will call, the address or the link: a phone meeting with none
@@ -189,8 +210,16 @@ class Record(_Section):
 def validate_record(data: Any, *, file: str | None = None, row: int | None = None) -> Record:
     """Turn raw data (parsed YAML, JSON or a CSV row) into a Record, or raise InputError
     with one Problem per wrong field."""
-    return validate(Record, data, file=file, row=row, expected="the record's fields "
-                    "(reference, received, customer, …)")
+    record = validate(Record, data, file=file, row=row, expected="the record's fields "
+                      "(reference, received, customer, …)")
+    resolution = record.resolution
+    if resolution is not None and resolution.amount is not None \
+            and resolution.amount_for is None:
+        raise InputError.at("required with resolution.amount: say what the amount is for "
+                            "(a refund of what, compensation for what), or give the amount "
+                            "on the action it belongs to", file=file, row=row,
+                            field="resolution.amount_for", expected="what the amount is for")
+    return record
 
 
 def validate(

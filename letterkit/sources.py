@@ -75,18 +75,21 @@ def load_data_file(path: Path) -> Any:
 
 # --- CSV: the record flattened to dotted columns (README, "CSV") ------------------------
 
-def csv_columns(model: type[BaseModel], list_items: int = 2, prefix: str = "") -> list[str]:
-    """Every column a CSV row may have for `model`, lists shown with `list_items` items."""
+def csv_columns(model: type[BaseModel], list_items: int = 2, prefix: str = "",
+                *, shorthand: bool = False) -> list[str]:
+    """Every column a CSV row may have for `model`, lists shown with `list_items` items;
+    with `shorthand`, also `path.N` for lists whose items may be given as text alone."""
     columns: list[str] = []
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         section = section_model(field.annotation)
         if is_list(field.annotation):
             for n in range(1, list_items + 1):
-                if section is None:
+                if section is None or (shorthand and hasattr(section, "SHORTHAND")):
                     columns.append(f"{path}.{n}")
-                else:
-                    columns += csv_columns(section, list_items, f"{path}.{n}.")
+                if section is not None:
+                    columns += csv_columns(section, list_items, f"{path}.{n}.",
+                                           shorthand=shorthand)
         elif section is not None:
             columns += csv_columns(section, list_items, f"{path}.")
         else:
@@ -179,7 +182,7 @@ def open_csv(path: Path, delimiter: str | None = None) -> CsvSource:
 
 def check_header(header: list[str], *, file: str) -> None:
     """Every column must be one of the record's, list items numbered from 1."""
-    known = set(csv_columns(Record, list_items=1))
+    known = set(csv_columns(Record, list_items=1, shorthand=True))
     problems = []
     for column in header:
         if not column:

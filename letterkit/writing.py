@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from letterkit.config import Config
-from letterkit.delivery.email import build_email, email_problems, sender
+from letterkit.delivery.email import build_email, copy_notes, email_problems, sender
 from letterkit.delivery.invitation import build_invitation
 from letterkit.delivery.pdf import PdfConverter, converter_for_this_process, first_page_png
 from letterkit.docx.check import ensure_usable
@@ -275,7 +275,9 @@ def letter_files(
         files.append(OutputFile("ics", calendar, "the calendar invitation"))
     if email:
         files += _email(letter, record, now, reply_to, calendar, pdf)
-    return files, email_problems(record, kind) if invitation or email else []
+    if not (invitation or email):
+        return files, []
+    return files, email_problems(record, kind) or copy_notes(record, kind)
 
 
 def _invitation(letter: Letter, record: Record, now: dt.datetime,

@@ -165,10 +165,15 @@ def define_styles(doc, layout: str) -> None:
     normal = doc.styles["Normal"]
     set_fonts(normal.element.get_or_add_rPr(), BODY_SIZE)
     normal.paragraph_format.space_after = Pt(0)
-    normal.paragraph_format.line_spacing = 1.1
+    # Single spacing: Telugu lines are already tall in a Telugu font, and a multiple makes
+    # every one of them taller still.
+    normal.paragraph_format.line_spacing = 1.0
     for builtin in ("List Bullet", "Table Grid"):
         set_fonts(doc.styles[builtin].element.get_or_add_rPr(), BODY_SIZE)
-    doc.styles["List Bullet"].paragraph_format.space_after = Pt(4)
+    # A list is set off from the text after it; its items sit close together.
+    bullet = doc.styles["List Bullet"]
+    bullet.paragraph_format.space_after = Pt(8)
+    place(bullet.element.get_or_add_pPr(), OxmlElement("w:contextualSpacing"))
 
     centre = TEXT_CENTRE if semi else None
     head_align = WD_ALIGN_PARAGRAPH.CENTER if semi else WD_ALIGN_PARAGRAPH.LEFT
@@ -176,7 +181,7 @@ def define_styles(doc, layout: str) -> None:
                     align=head_align)
     paragraph_style(doc, "Letterhead Details", size=Pt(9), color=GREY, after=Pt(0),
                     align=head_align)
-    gap = Pt(9)
+    gap = Pt(8)
     paragraph_style(doc, "Letter Date", left=centre, after=gap)
     paragraph_style(doc, "Letter Lines", after=gap, keep_lines=True)
     paragraph_style(doc, "Letter Subject", bold=True, after=gap, keep_next=True)
@@ -184,9 +189,11 @@ def define_styles(doc, layout: str) -> None:
     paragraph_style(doc, "Letter Text", after=gap, first_line=INDENT if semi else None)
     paragraph_style(doc, "Letter Quote", after=gap, left=INDENT)
     paragraph_style(doc, "Letter Heading", bold=True, before=Pt(6), after=Pt(3), keep_next=True)
-    paragraph_style(doc, "Letter Closing", left=centre, after=Pt(28), keep_next=True)
-    paragraph_style(doc, "Letter Signature", left=centre, after=Pt(14), keep_lines=True)
-    paragraph_style(doc, "Letter Small", size=Pt(10), after=Pt(4), keep_lines=True)
+    paragraph_style(doc, "Letter Closing", left=centre, after=Pt(22), keep_next=True)
+    paragraph_style(doc, "Letter Signature", left=centre, after=Pt(14), keep_next=True,
+                    keep_lines=True)
+    paragraph_style(doc, "Letter Small", size=Pt(10), after=Pt(4), keep_next=True,
+                    keep_lines=True)
     paragraph_style(doc, "Letter Table Text", after=Pt(1))
 
 
@@ -246,6 +253,18 @@ def no_borders(table) -> None:
     place(props, borders)
 
 
+def cell_margins(table) -> None:
+    """Room above and below the text in each cell, so that Telugu vowel signs, which rise
+    and fall further than Latin letters, keep clear of the borders."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge, twips in (("top", 57), ("left", 108), ("bottom", 57), ("right", 108)):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    place(table._tbl.tblPr, margins)
+
+
 def column_widths(table, *widths: Cm) -> None:
     """Widths in the table grid (read by LibreOffice) and in each cell (read by Word)."""
     table.autofit = False
@@ -283,7 +302,7 @@ def page_setup(doc) -> None:
                     "{{ [organisation.phone, organisation.email, organisation.website]"
                     "|select|join('  ·  ') }}")
     bottom_border(contacts)
-    first.add_paragraph(style="Letterhead Details")
+    contacts.paragraph_format.space_after = Pt(12)
     section.first_page_footer.is_linked_to_previous = False
 
     later = section.header
@@ -291,6 +310,7 @@ def page_setup(doc) -> None:
     p = para(later, "Letterhead Details",
              "{{ organisation.name }}  ·  {{ _('Our reference:') }} {{ reference }}")
     bottom_border(p)
+    p.paragraph_format.space_after = Pt(14)  # the rule clear of the page's first line
     footer = section.footer
     p = para(footer, "Letterhead Details", "{{ _('Page') }} ")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -311,6 +331,9 @@ def opening(doc) -> None:
 
 
 def closing(doc) -> None:
+    # The close, signature, copies and enclosures stay together, with the last paragraph
+    # of the body: no page opens with "Yours sincerely".
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
     para(doc, "Letter Closing", "{{ _('Yours sincerely,') }}")
     p = doc.add_paragraph(style="Letter Signature")
     bold_run(p, "{{ handler.name }}")
@@ -344,10 +367,12 @@ def actions_table(doc, what: str, when: str, day: str) -> None:
     cell_text(table.cell(0, 0), what, bold=True)
     cell_text(table.cell(0, 1), when, bold=True)
     cell_text(table.cell(1, 0), "{%tr for action in resolution.actions %}")
-    cell_text(table.cell(2, 0), "{{ action.what }}")
+    cell_text(table.cell(2, 0), "{{ action.what }}{% if action.amount is not none %}: "
+              "{{ action.amount|money(resolution.currency) }}{% endif %}")
     cell_text(table.cell(2, 1), f"{{{{ {day}|date }}}}")
     cell_text(table.cell(3, 0), "{%tr endfor %}")
     column_widths(table, Cm(11.4), Cm(4.5))
+    cell_margins(table)
     doc.add_paragraph(style="Letter Small")
 
 
@@ -389,8 +414,9 @@ def acknowledgement(doc) -> None:
          "{% else %}{{ _('I will telephone you shortly to agree a time to talk, by phone or "
          "in person, whichever you prefer.') }}{% endif %}")
     para(doc, "Letter Text",
-         "{{ _('Thank you for your patience. I will keep you informed at every step until "
-         "this is resolved.') }}")
+         "{{ _('What would put this right for you? Please tell me when we speak, or reply "
+         "to this letter.') }} {{ _('Thank you for your patience. I will keep you informed "
+         "at every step until this is resolved.') }}")
 
 
 def meeting(doc) -> None:
@@ -429,9 +455,9 @@ def meeting(doc) -> None:
     p.add_run("{{ person.name }}{% if person.title %}, {{ person.title }}{% endif %}"
               "{% endfor %}")
     column_widths(table, Cm(4), Cm(11.9))
-    doc.add_paragraph(style="Letter Small")
 
-    para(doc, "Letter Text", "{{ _('We will talk about:') }}")
+    topics = para(doc, "Letter Text", "{{ _('We will talk about:') }}")
+    topics.paragraph_format.space_before = Pt(8)
     for line in ("what happened, in your own words",
                  "what we have found so far",
                  "how we will put things right, and by when"):
@@ -442,8 +468,9 @@ def meeting(doc) -> None:
          "{{ _('If this time no longer suits you, please reply to this letter and I will "
          "gladly arrange another.') }}")
     para(doc, "Letter Text",
-         "{{ _('I am sorry again for the trouble you have had, and I look forward to "
-         "speaking with you.') }}")
+         "{{ _('What would you most like us to talk about? Please reply and tell me, so "
+         "that I come prepared.') }} {{ _('I am sorry again for the trouble you have had, "
+         "and I look forward to speaking with you.') }}")
 
 
 def resolution(doc) -> None:
@@ -462,13 +489,18 @@ def resolution(doc) -> None:
     para(doc, "Letter Text",
          "{{ resolution.summary }}{% if resolution.amount is not none %} "
          "{% set amount = resolution.amount|money(resolution.currency) %}"
+         "{% set reason = resolution.amount_for %}"
          "{% if resolution.remedy == 'refund' %}"
-         "{{ _('We will refund %(amount)s to you.', amount=amount) }}"
+         "{{ _('We will refund %(amount)s to you for %(reason)s.', amount=amount, "
+         "reason=reason) }}"
          "{% elif resolution.remedy == 'credit' %}"
-         "{{ _('We will add a credit of %(amount)s to your account.', amount=amount) }}"
+         "{{ _('We will add a credit of %(amount)s to your account for %(reason)s.', "
+         "amount=amount, reason=reason) }}"
          "{% elif resolution.remedy == 'gift' %}"
-         "{{ _('Please also accept a gift voucher worth %(amount)s.', amount=amount) }}"
-         "{% else %}{{ _('We will also pay you %(amount)s.', amount=amount) }}"
+         "{{ _('Please also accept a gift voucher worth %(amount)s, for %(reason)s.', "
+         "amount=amount, reason=reason) }}"
+         "{% else %}{{ _('We will also pay you %(amount)s for %(reason)s.', amount=amount, "
+         "reason=reason) }}"
          "{% endif %}{% endif %}")
     control(doc, "if resolution.actions")
     actions_table(doc, "{{ _('What we will do') }}", "{{ _('By') }}", "action.due")
@@ -485,9 +517,15 @@ def resolution(doc) -> None:
          "us: what you told us helps us improve our service, for you and for all our "
          "customers.') }}")
     para(doc, "Letter Text",
-         "{{ _('We value you as our customer, and I hope this marks the start of an even "
-         "stronger relationship between us. If anything is not as we agreed, please "
-         "contact me directly and I will put it right.') }}")
+         "{{ _('If this remedy does not put things right for you, please tell me, and we "
+         "will look together for another way.') }}"
+         "{% if handler.phone %} {{ _('You can reach me directly on %(phone)s.', "
+         "phone=handler.phone|nobreak) }}"
+         "{% elif handler.email %} {{ _('You can write to me directly at %(email)s.', "
+         "email=handler.email) }}{% endif %}")
+    para(doc, "Letter Text",
+         "{{ _('We value the trust you place in us, and I hope this marks the start of an "
+         "even stronger relationship between us.') }}")
 
 
 def follow_up(doc) -> None:

@@ -23,6 +23,9 @@ from letterkit.sources import csv_columns, flatten
 from readback import docx_text
 
 SAMPLES = data_path("samples")
+# Both samples' meeting: the one day their acknowledgement, meeting confirmation and
+# resolution letter may all carry.
+MEETING_DAY = "2026-11-25"
 
 
 def sample(name: str = "complaint.yaml") -> dict:
@@ -44,7 +47,7 @@ def rows_like_sample(count: int, bad: dict[int, callable] | None = None) -> list
 
 def write_csv(path: Path, records: list[dict], *, encoding: str = "utf-8",
               delimiter: str = ",", line_end: str = "\r\n") -> Path:
-    columns = csv_columns(Record)
+    columns = csv_columns(Record, shorthand=True)  # enclosures.N as text, as in YAML
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter,
                             lineterminator=line_end)
@@ -78,7 +81,7 @@ def test_excel_unicode_text_with_bad_rows(cli, tmp_path) -> None:
                        encoding="utf-16", delimiter="\t")
     out = tmp_path / "letters"
     result = cli("batch", str(source), "-o", str(out), "-j", "2", "--no-email",
-                 "--date", "2026-11-23")
+                 "--date", MEETING_DAY)
     assert 1 == result.exit_code, result.output
     assert "295 rows" not in result.stderr  # the summary counts letters, not rows
     errors = read_csv(out / "errors.csv")
@@ -100,7 +103,7 @@ def test_excel_unicode_text_with_bad_rows(cli, tmp_path) -> None:
 
     stamps = {p: p.stat().st_mtime_ns for p in letters}
     again = cli("batch", str(source), "-o", str(out), "-j", "2", "--no-email",
-                "--resume")
+                "--resume", "--date", MEETING_DAY)
     assert 1 == again.exit_code  # the bad rows are still bad
     assert stamps == {p: p.stat().st_mtime_ns for p in sorted(out.glob("*/*.docx"))}
     assert len(manifest) == len(read_csv(out / "manifest.csv"))
@@ -119,7 +122,7 @@ def test_csv_forms(cli, tmp_path, encoding, delimiter, line_end) -> None:
                        delimiter=delimiter, line_end=line_end)
     out = tmp_path / "out"
     result = cli("batch", str(source), "-o", str(out), "-j", "1", "-k", "resolution",
-                 "--no-email")
+                 "--no-email", "--date", MEETING_DAY)
     assert 0 == result.exit_code, result.output
     text = docx_text(out / "CMP-2026-0001" / "resolution.en.docx")
     assert "Flat 4B, Sai Residency\nRoad No. 12, Banjara Hills\nHyderabad 500034" in text
@@ -130,10 +133,9 @@ def test_batch_gives_what_render_gives(cli, tmp_path, write_record) -> None:
     """A good row's letters equal what `render` makes from the same record."""
     records = rows_like_sample(1)
     source = write_csv(tmp_path / "one.csv", records)
-    cli("batch", str(source), "-o", str(tmp_path / "b"), "--date", "2026-11-23",
-        "-j", "1")
+    cli("batch", str(source), "-o", str(tmp_path / "b"), "--date", MEETING_DAY, "-j", "1")
     cli("render", str(write_record(records[0])), "-o", str(tmp_path / "r"),
-        "--date", "2026-11-23")
+        "--date", MEETING_DAY)
     for kind in ("acknowledgement", "meeting", "resolution"):
         name = f"CMP-2026-0001/{kind}.en.docx"
         assert (tmp_path / "r" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -143,24 +145,24 @@ def test_batch_gives_what_render_gives(cli, tmp_path, write_record) -> None:
 
 def test_rerun_never_overwrites(cli, tmp_path) -> None:
     """A second run without --resume or --force keeps every letter and says so (a later
-    date may add a letter the first run could not make yet: the follow-up)."""
+    date may add a letter the first run could not make yet: the resolution)."""
     source = write_csv(tmp_path / "in.csv", rows_like_sample(3))
     out = tmp_path / "out"
     cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
         "--date", "2026-11-23")
     before = {p: p.read_bytes() for p in out.glob("*/*.docx")}
     result = cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
-                 "--date", "2027-01-01")
+                 "--date", MEETING_DAY)
     assert 1 == result.exit_code
     assert before == {p: p.read_bytes() for p in before}
-    assert 3 == len(list(out.glob("*/follow-up.en.docx")))
+    assert 3 == len(list(out.glob("*/resolution.en.docx")))
     assert "already exists" in (out / "errors.csv").read_text(encoding="utf-8")
-    assert "9 files were already there: --resume keeps them" in result.stderr
+    assert "6 files were already there: --resume keeps them" in result.stderr
     forced = cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
-                 "--date", "2027-01-01", "--force")
+                 "--date", MEETING_DAY, "--force")
     assert 0 == forced.exit_code
     assert not (out / "errors.csv").exists()  # this run had none
-    assert "1 January 2027" in docx_text(out / "CMP-2026-0001" / "resolution.en.docx")
+    assert "25 November 2026" in docx_text(out / "CMP-2026-0001" / "acknowledgement.en.docx")
 
 
 def test_letters_a_row_cannot_have_are_noted(cli, tmp_path) -> None:
@@ -170,7 +172,7 @@ def test_letters_a_row_cannot_have_are_noted(cli, tmp_path) -> None:
     source = write_csv(tmp_path / "in.csv", records)
     out = tmp_path / "out"
     result = cli("batch", str(source), "-o", str(out), "-j", "1", "--no-email",
-                 "--date", "2026-11-23")
+                 "--date", MEETING_DAY)
     assert 0 == result.exit_code, result.output
     # Row 3's resolution, and every row's follow-up (its actions are not all due yet).
     assert "4 letters not made for lack of fields or a date too early" in result.stderr
@@ -221,7 +223,8 @@ def test_killed_batch_leaves_no_half_files_and_resumes(tmp_path) -> None:
     source = write_csv(tmp_path / "in.csv", rows_like_sample(120))
     out = tmp_path / "out"
     exe = Path(sys.executable).parent / "letterkit"
-    command = [str(exe), "batch", str(source), "-o", str(out), "-j", "1", "--no-email"]
+    command = [str(exe), "batch", str(source), "-o", str(out), "-j", "1", "--no-email",
+               "--date", MEETING_DAY]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("*/*.docx"))) < 30:

@@ -11,23 +11,31 @@ from letterkit.resources import data_path
 
 from readback import docx_text
 
+# The sample's meeting: the one day its acknowledgement, meeting confirmation and
+# resolution letter may all carry.
+MEETING_DAY = "2026-11-25"
+
 
 def test_render_writes_the_three_letters(cli, tmp_path, write_record, sample_data) -> None:
-    """The sample record gives three .docx letters under its reference, each letter's
-    email, and the meeting invitation; the follow-up is not due yet, and a note says why."""
+    """On the day of its meeting the sample record gives three .docx letters under its
+    reference, each letter's email, and the meeting invitation; the follow-up is not due
+    yet, and a note says why (and another that the first answer is late)."""
     out = tmp_path / "letters"
     record = write_record(sample_data)
-    result = cli("render", str(record), "-o", str(out), "--date", "2026-11-23")
+    result = cli("render", str(record), "-o", str(out), "--date", MEETING_DAY)
     assert 0 == result.exit_code, result.output
     folder = out / "CMP-2026-0142"
     assert ["acknowledgement.en.docx", "acknowledgement.en.eml", "meeting.en.docx",
             "meeting.en.eml", "meeting.en.ics", "resolution.en.docx",
             "resolution.en.eml"] == sorted(p.name for p in folder.iterdir())
-    assert "23 November 2026" in docx_text(folder / "resolution.en.docx")
+    assert "25 November 2026" in docx_text(folder / "resolution.en.docx")
     assert "wrote " in result.stdout
     assert [f"note: {record}: resolution.actions.2.due: skipped the follow-up letter: the "
-            "letter's date 2026-11-23 is before the last agreed action is due (2026-12-02); "
-            "the follow-up letter may be dated from 2026-12-02"] == result.stderr.splitlines()
+            "letter's date 2026-11-25 is before the last agreed action is due (2026-12-02); "
+            "the follow-up letter may be dated from 2026-12-02",
+            f"note: {record}: received: the complaint arrived 2026-11-20, 3 working days "
+            "before the letter's date: answer fast, by email or phone first"
+            ] == result.stderr.splitlines()
 
 
 def test_existing_letters_are_kept_without_force(cli, tmp_path, write_record,
@@ -35,22 +43,23 @@ def test_existing_letters_are_kept_without_force(cli, tmp_path, write_record,
     """A second run changes nothing, says why and exits 1; --force replaces the letters."""
     record, out = str(write_record(sample_data)), str(tmp_path / "out")
     cli("render", record, "-o", out, "--date", "2026-11-23")
-    letter = tmp_path / "out" / "CMP-2026-0142" / "resolution.en.docx"
+    letter = tmp_path / "out" / "CMP-2026-0142" / "acknowledgement.en.docx"
     before = letter.read_bytes()
-    result = cli("render", record, "-o", out, "--date", "2026-12-01")
+    result = cli("render", record, "-o", out, "--date", "2026-11-24")
     assert 1 == result.exit_code
     assert before == letter.read_bytes()
-    assert 7 == result.stderr.count("already exists; use --force to replace it")
-    result = cli("render", record, "-o", out, "--date", "2026-12-01", "--force")
+    assert 5 == result.stderr.count("already exists; use --force to replace it")
+    result = cli("render", record, "-o", out, "--date", "2026-11-24", "--force")
     assert 0 == result.exit_code
-    assert "1 December 2026" in docx_text(letter)
+    assert "24 November 2026" in docx_text(letter)
 
 
 def test_kind_all_skips_what_the_record_cannot_have(cli, tmp_path, write_record,
                                                     sample_data) -> None:
     """Without a meeting, `all` makes the other two and says which it skipped and why."""
     del sample_data["meeting"]
-    result = cli("render", str(write_record(sample_data)), "-o", str(tmp_path))
+    result = cli("render", str(write_record(sample_data)), "-o", str(tmp_path),
+                 "--date", "2026-11-23")
     assert 0 == result.exit_code
     assert ["acknowledgement.en.docx", "resolution.en.docx"] == sorted(
         p.name for p in (tmp_path / "CMP-2026-0142").glob("*.docx"))
@@ -100,7 +109,7 @@ def test_one_bad_record_does_not_stop_the_others(cli, tmp_path, write_record,
     """Good records are written even when another on the command line is bad."""
     good = write_record(sample_data, "good.yaml")
     result = cli("render", str(tmp_path / "missing.yaml"), str(good),
-                 "-o", str(tmp_path / "o"))
+                 "-o", str(tmp_path / "o"), "--date", MEETING_DAY)
     assert 2 == result.exit_code
     assert f"error: {tmp_path / 'missing.yaml'}: no such file" in result.stderr
     assert 3 == len(list((tmp_path / "o" / "CMP-2026-0142").glob("*.docx")))
@@ -130,7 +139,7 @@ def test_layout_option_overrides_the_record(cli, tmp_path, write_record,
                                             sample_data) -> None:
     """--layout picks the semi-block templates even when the record says block."""
     cli("render", str(write_record(sample_data)), "--layout", "semi-block",
-        "-o", str(tmp_path), "-k", "resolution")
+        "-o", str(tmp_path), "-k", "resolution", "--date", MEETING_DAY)
     from docx import Document
 
     doc = Document(str(tmp_path / "CMP-2026-0142" / "resolution.en.docx"))
@@ -169,8 +178,8 @@ def test_console_script_runs_from_another_folder(tmp_path) -> None:
     result = subprocess.run([str(exe), "sample", "-o", "."], capture_output=True, text=True,
                             cwd=tmp_path, check=False)
     assert 0 == result.returncode, result.stderr
-    result = subprocess.run([str(exe), "render", "complaint.yaml"], capture_output=True,
-                            text=True, cwd=tmp_path, check=False)
+    result = subprocess.run([str(exe), "render", "complaint.yaml", "--date", MEETING_DAY],
+                            capture_output=True, text=True, cwd=tmp_path, check=False)
     assert 0 == result.returncode, result.stderr
     assert 3 == len(list((tmp_path / "letters" / "CMP-2026-0142").glob("*.docx")))
 
@@ -204,10 +213,11 @@ def test_rescheduled_meeting_raises_the_invitation_sequence(cli, tmp_path, write
 
     out = tmp_path / "o"
     ics = out / "CMP-2026-0142" / "meeting.en.ics"
-    cli("render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out))
+    cli("render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out),
+        "--date", "2026-11-23")
     sample_data["meeting"]["at"] = "2026-11-27T11:00"
     cli("render", str(write_record(sample_data)), "-k", "meeting", "-o", str(out),
-        "--force")
+        "--force", "--date", "2026-11-23")
     event = next(iter(Calendar.from_ical(ics.read_bytes()).walk("VEVENT")))
     assert 1 == event["sequence"]
     assert "20261127T110000" == event["dtstart"].to_ical().decode()
@@ -217,7 +227,8 @@ def test_record_without_customer_email_still_gets_letters(cli, tmp_path, write_r
                                                           sample_data) -> None:
     """No customer email: the letters are written, the emails are not, and a note says why."""
     del sample_data["customer"]["email"]
-    result = cli("render", str(write_record(sample_data)), "-o", str(tmp_path))
+    result = cli("render", str(write_record(sample_data)), "-o", str(tmp_path),
+                 "--date", MEETING_DAY)
     assert 0 == result.exit_code
     folder = tmp_path / "CMP-2026-0142"
     assert [] == list(folder.glob("*.eml"))
@@ -228,7 +239,7 @@ def test_record_without_customer_email_still_gets_letters(cli, tmp_path, write_r
 def test_follow_up_from_the_samples(cli, tmp_path) -> None:
     """`render SAMPLE -k follow-up --date 2026-12-05` writes the follow-up letter and its
     email for both samples; dated before the last action is due it is refused with the
-    reason, and `-k all` then makes the rest and says why not the follow-up."""
+    reason, and `-k all` then makes what the date allows and says why not the rest."""
     samples = data_path("samples")
     for sample, lang, reference in (("complaint.yaml", "en", "CMP-2026-0142"),
                                     ("complaint.te.yaml", "te", "CMP-2026-0143")):
@@ -248,9 +259,15 @@ def test_follow_up_from_the_samples(cli, tmp_path) -> None:
     every = cli("render", samples / "complaint.yaml", "--date", "2026-11-30", "--no-email",
                 "-o", tmp_path / "all")
     assert 0 == every.exit_code
-    assert ["acknowledgement.en.docx", "meeting.en.docx", "resolution.en.docx"] == sorted(
+    assert ["resolution.en.docx"] == sorted(
         p.name for p in (tmp_path / "all" / "CMP-2026-0142").iterdir())
-    assert "note: " in every.stderr and "skipped the follow-up letter" in every.stderr
+    for skipped in ("skipped the acknowledgement: the letter's date 2026-11-30 is after the "
+                    "call or meeting it proposes (2026-11-25)",
+                    "skipped the meeting confirmation: the letter's date 2026-11-30 is after "
+                    "the meeting it confirms (2026-11-25)",
+                    "skipped the follow-up letter: the letter's date 2026-11-30 is before the "
+                    "last agreed action is due (2026-12-02)"):
+        assert skipped in every.stderr
 
 
 def test_templates_list_shows_every_kind(cli) -> None:

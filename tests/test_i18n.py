@@ -59,17 +59,17 @@ def test_telugu_letter_is_telugu_throughout(kind, english_wording) -> None:
 
 
 def test_telugu_resolution_formats_dates_and_money() -> None:
-    """Action dates in Telugu and the amount in Indian grouping with the rupee sign."""
+    """Action dates in Telugu, and the refund's amount beside it, with the rupee sign."""
     text = letter_text(load_record(TELUGU_SAMPLE), "resolution", "te")
     assert "28 నవంబర్, 2026" in text
     assert "1 డిసెంబర్, 2026" in text
-    assert "దీనితో పాటు మీకు ₹750.00 చెల్లిస్తాము." in text
+    assert "మీరు చెల్లించిన సర్వీస్ ఛార్జీని తిరిగి చెల్లించడం: ₹750.00" in text
 
 
 def test_telugu_meeting_formats_weekday_time_and_length() -> None:
     """The meeting's full date has the Telugu weekday; its length is in Telugu."""
     text = letter_text(load_record(TELUGU_SAMPLE), "meeting", "te")
-    assert "26, నవంబర్ 2026, గురువారం" in text
+    assert "25, నవంబర్ 2026, బుధవారం" in text
     assert "11:00 AM" in text
     assert "45 నిమిషాలు" in text
     assert "స్థలం:" in text

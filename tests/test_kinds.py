@@ -79,13 +79,35 @@ def test_what_the_follow_up_needs(sample_data, change, field, why) -> None:
 
 
 def test_all_makes_what_the_date_allows_and_says_why_not_the_rest(sample_data) -> None:
-    """`all` on 23 November: three letters, and the follow-up skipped with its reason."""
-    kinds, skipped = plan_kinds(validate_record(sample_data), ["all"],
-                                today=dt.date(2026, 11, 23))
-    assert ["acknowledgement", "meeting", "resolution"] == [k.name for k in kinds]
-    (note,) = skipped
-    assert note.message.startswith("skipped the follow-up letter: the letter's date "
-                                   "2026-11-23 is before the last agreed action is due")
+    """`all` makes each letter on the days it may carry: the acknowledgement and meeting
+    letter up to the meeting, the resolution from it, the follow-up once the last action is
+    due; each letter skipped says why."""
+    record = validate_record(sample_data)
+    for day, made in ((dt.date(2026, 11, 23), ["acknowledgement", "meeting"]),
+                      (dt.date(2026, 11, 25), ["acknowledgement", "meeting", "resolution"]),
+                      (dt.date(2026, 11, 26), ["resolution"]),
+                      (dt.date(2026, 12, 2), ["resolution", "follow-up"])):
+        kinds, skipped = plan_kinds(record, ["all"], today=day)
+        assert made == [k.name for k in kinds], day
+        assert len(KINDS) - len(made) == len(skipped)
+    _, skipped = plan_kinds(record, ["all"], today=dt.date(2026, 11, 23))
+    assert skipped[0].message == (
+        "skipped the resolution letter: the letter's date 2026-11-23 is before the meeting "
+        "where the remedy is agreed (2026-11-25); the resolution letter may be dated from "
+        "2026-11-25")
+    _, skipped = plan_kinds(record, ["all"], today=dt.date(2026, 11, 26))
+    assert skipped[0].message == (
+        "skipped the acknowledgement: the letter's date 2026-11-26 is after the call or "
+        "meeting it proposes (2026-11-25); the acknowledgement may be dated up to 2026-11-25")
+
+
+def test_a_resolution_named_before_its_meeting_is_an_error(sample_data) -> None:
+    """Asked for by name, a resolution dated before the meeting it thanks the customer for
+    is refused, with the field that sets the day."""
+    with pytest.raises(KindNotPossible) as caught:
+        plan_kinds(validate_record(sample_data), ["resolution"], today=dt.date(2026, 11, 23))
+    (problem,) = caught.value.problems
+    assert ("meeting.at", "2026-11-25 or later") == (problem.field, problem.expected)
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -135,7 +157,7 @@ def test_follow_up_email_is_the_letter(tmp_path, sample_data) -> None:
     assert outcome.error is None and not outcome.problems
     eml = tmp_path / "CMP-2026-0142" / "follow-up.en.eml"
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    assert "Following up on your complaint: Refrigerator delivered with a damaged door " \
+    assert "Refrigerator delivered with a damaged door: is everything now as it should be? " \
         "(reference CMP-2026-0142)" == message["Subject"]
     assert "suresh.kumar@deccanhome.example" in message["Cc"]
     assert [] == list(message.iter_attachments())

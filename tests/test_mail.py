@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -67,15 +68,66 @@ def test_english_emails_greet_the_customer(sample_data, kind) -> None:
 
 
 def test_acknowledgement_email_is_the_letter(sample_data) -> None:
-    """The acknowledgement's body is the letter: apology, summary and the proposed call."""
+    """The acknowledgement's body is the letter from its greeting on: apology, summary and
+    the call on the customer's own number, the references below the signature; no date,
+    address or subject line ahead of the greeting."""
     message = parse(files(validate_record(sample_data), "acknowledgement")["eml"])
     text = body(message, "plain")
+    assert text.startswith("Dear Ms Lakshmi Prasanna,\n")
     assert "I apologise sincerely" in text
-    assert "Our reference: CMP-2026-0142\nYour reference: ORD-88213" in text
-    assert "call you on Wednesday, 25 November 2026 at 3:30" in text
+    assert "call you on Wednesday, 25 November 2026 at 3:30\u202fpm, on +91 98480 22338." in text
+    assert text.rstrip().endswith("Our reference: CMP-2026-0142  ·  Your reference: ORD-88213")
+    for head in ("23 November 2026", "Flat 4B", "Subject:"):
+        assert head not in text
     assert "<strong>Ravi Teja</strong>" in body(message, "html")
     assert [] == list(message.iter_attachments())
     assert message["Cc"] is None
+
+
+@pytest.mark.parametrize("kind", ["acknowledgement", "meeting", "resolution"])
+def test_html_is_headed_by_the_organisation_and_styled_inline(sample_data, kind) -> None:
+    """The HTML opens with the organisation's name, then the greeting; every style sits on
+    its element (no style sheet for mail clients to drop)."""
+    html = body(parse(files(validate_record(sample_data), kind)["eml"]), "html")
+    assert "<style" not in html and "class=" not in html
+    start = html.index("Deccan Home Appliances Pvt Ltd")
+    assert start < html.index("Dear Ms Lakshmi Prasanna,")
+    assert 'style="margin:0;font-size:20px;font-weight:bold;color:#1F3A5F"' in html
+    assert all('style="' in tag for tag in re.findall(r"<(?:p|li|ul|td|h3)\b[^>]*>", html))
+
+
+def test_a_picture_in_a_template_travels_as_a_related_part(tmp_path, sample_data) -> None:
+    """A picture an admin puts in a template (a logo, say) goes with the HTML as a related
+    part it refers to by cid:, never as a data: address mail clients block."""
+    import base64
+    import io
+
+    from docx import Document
+    from docx.shared import Cm
+
+    from letterkit.docx.find import shipped_templates_dir
+
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    doc = Document(str(shipped_templates_dir() / "acknowledgement-block.docx"))
+    after_greeting = next(n for n, p in enumerate(doc.paragraphs)
+                          if p.style.name == "Letter Salutation") + 1
+    doc.paragraphs[after_greeting].insert_paragraph_before().add_run().add_picture(
+        io.BytesIO(png), width=Cm(1))
+    folder = tmp_path / "custom"
+    folder.mkdir()
+    doc.save(str(folder / "acknowledgement-block.docx"))
+    record = validate_record(sample_data)
+    letter = make_letter(record, "acknowledgement", language="en", layout="block",
+                         today=NOW.date(), templates=folder)
+    made, _ = letter_files(letter, record, now=NOW)
+    message = parse(next(f.data for f in made if f.ext == "eml"))
+    html = body(message, "html")
+    assert "data:" not in html
+    (cid,) = re.findall(r'src="cid:([^"]+)"', html)
+    related = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert [f"<{cid}>"] == [p["Content-ID"] for p in related]
+    assert png == related[0].get_content()
 
 
 def test_bodies_travel_safely_encoded(sample_data) -> None:
@@ -93,10 +145,13 @@ def test_telugu_emails(sample_data) -> None:
     raw = files(record, "resolution", "te")["eml"]
     assert headers_of(raw).isascii()
     message = parse(raw)
-    assert "మీ ఫిర్యాదు పరిష్కారం: వాషింగ్ మెషిన్ రిపేర్ ఆలస్యం (సూచిక CMP-2026-0143)" == str(
-        message["Subject"])
+    subject = ("వాషింగ్ మెషిన్ రిపేర్ ఆలస్యం: సమస్యను సరిదిద్దడానికి మనం అంగీకరించినవి "
+               "(ఫిర్యాదు సంఖ్య CMP-2026-0143)")
+    assert subject == str(message["Subject"]) == rfc2047(raw, "Subject")
     assert "శ్రీ వెంకట సుబ్బారావు గారు <subbarao@example.com>" == rfc2047(raw, "To")
     assert "సురేష్ కుమార్ <suresh.kumar@deccanhome.example>" == rfc2047(raw, "Cc")
+    # Python's own parser keeps the space between encoded words: words stay whole.
+    assert ["శ్రీ", "వెంకట", "సుబ్బారావు", "గారు"] == message["To"].addresses[0].display_name.split()
     assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in body(message, "plain")
     assert "te-IN" == message.get_body(("plain",))["Content-Language"]
 
@@ -189,7 +244,7 @@ def test_invitation_time_zone_duration_organiser_attendee(sample_data) -> None:
     assert "mailto:ravi.teja@deccanhome.example" == str(event["organizer"])
     assert "Ravi Teja" == event["organizer"].params["cn"]
     assert "mailto:lakshmi@example.com" == str(event["attendee"])
-    assert "Number: +91 40 5555 0101" == str(event["location"])
+    assert "Number: +91 98480 22338" == str(event["location"])  # the customer's phone
     assert "Phone call about your complaint (reference CMP-2026-0142)" == str(event["summary"])
     assert 0 == event["sequence"]
     assert dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC) == event.decoded("dtstamp")
@@ -226,7 +281,8 @@ def test_telugu_emails_greet_the_customer(kind) -> None:
     raw = files(load_record(TELUGU), kind, "te")["eml"]
     assert headers_of(raw).isascii()
     message = parse(raw)
-    assert "(సూచిక CMP-2026-0143)" in str(message["Subject"])
+    assert "(ఫిర్యాదు సంఖ్య CMP-2026-0143)" in str(message["Subject"]) == rfc2047(raw,
+                                                                               "Subject")
     for subtype in ("plain", "html"):
         assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in body(message, subtype)
 
@@ -239,3 +295,82 @@ def test_invitation_in_a_daylight_saving_zone(sample_data) -> None:
     assert dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC) == start.astimezone(dt.UTC)
     (zone,) = calendar.walk("VTIMEZONE")
     assert {"STANDARD", "DAYLIGHT"} <= {c.name for c in zone.subcomponents}
+
+
+def test_each_kind_has_its_own_subject(sample_data) -> None:
+    """Each email's subject says what this letter is, in words for the customer."""
+    record = validate_record(sample_data)
+    subjects = {kind: str(parse(files(record, kind)["eml"])["Subject"])
+                for kind in ("acknowledgement", "meeting", "resolution")}
+    assert {
+        "acknowledgement": "Refrigerator delivered with a damaged door: we are sorry, and we "
+                           "are looking into it (reference CMP-2026-0142)",
+        "meeting": "Our phone call on Wednesday, 25 November 2026 at 3:30\u202fpm: Refrigerator "
+                   "delivered with a damaged door (reference CMP-2026-0142)",
+        "resolution": "Refrigerator delivered with a damaged door: what we have agreed, to "
+                      "put it right (reference CMP-2026-0142)",
+    } == subjects
+
+
+def test_telugu_subjects_decode_as_written_everywhere() -> None:
+    """Every Telugu subject reads the same through Python's parser and an RFC 2047
+    decoder: no space lost between words, none added inside one."""
+    record = load_record(TELUGU)
+    for kind in ("acknowledgement", "meeting", "resolution"):
+        raw = files(record, kind, "te")["eml"]
+        python, rfc = str(parse(raw)["Subject"]), rfc2047(raw, "Subject")
+        assert python == rfc, kind
+        assert "ఫిర్యాదు సంఖ్య CMP-2026-0143" in python
+    assert "11:00 AM: వాషింగ్" in str(parse(files(record, "meeting", "te")["eml"])["Subject"])
+
+
+def test_calendar_part_says_its_charset(sample_data) -> None:
+    """The invitation's text/calendar part says charset=UTF-8 (its text is Telugu too)."""
+    message = parse(files(validate_record(sample_data), "meeting")["eml"])
+    (calendar,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert "UTF-8" == calendar.get_param("charset")
+
+
+def test_enclosures_go_with_their_letter_and_its_email(tmp_path, sample_data) -> None:
+    """Enclosures are printed on the letter they go with, and only there; its email
+    attaches those with a file and says how the others will come."""
+    from readback import docx_text
+
+    order = tmp_path / "replacement-order.pdf"
+    order.write_bytes(b"%PDF-1.4 the order")
+    sample_data["enclosures"] = [{"what": "Copy of the replacement order",
+                                  "file": str(order)}, "The installer's visit report"]
+    record = validate_record(sample_data)
+    made = files(record, "resolution")
+    message = parse(made["eml"])
+    names = [a.get_filename() for a in message.iter_attachments()]
+    assert ["Resolution of your complaint CMP-2026-0142.docx", "replacement-order.pdf"] == names
+    assert ("Coming to you separately, by post: The installer's visit report."
+            in body(message, "plain"))
+    text = docx_text(made["docx"])
+    assert "Enclosures:" in text and "Copy of the replacement order" in text
+    for kind in ("acknowledgement", "meeting"):
+        assert "Enclos" not in docx_text(files(record, kind)["docx"])
+    sample_data["enclose_with"] = "acknowledgement"
+    moved = validate_record(sample_data)
+    assert "Enclosures:" in docx_text(files(moved, "acknowledgement")["docx"])
+    assert "Enclos" not in docx_text(files(moved, "resolution")["docx"])
+    assert "replacement-order.pdf" in [
+        a.get_filename() for a in parse(files(moved, "acknowledgement")["eml"]).iter_attachments()]
+
+
+def test_copy_to_names_exactly_whom_the_email_copies(sample_data) -> None:
+    """The letter's "Copy to" and its email's Cc are the same people; someone copied
+    without an address is noted, never silently left out."""
+    from readback import docx_text
+
+    sample_data["cc"].append({"name": "Anil Rao", "title": "Installer"})
+    record = validate_record(sample_data)
+    letter = make_letter(record, "resolution", language="en", layout="block",
+                         today=NOW.date())
+    made, notes = letter_files(letter, record, now=NOW)
+    message = parse(next(f.data for f in made if f.ext == "eml"))
+    assert "Suresh Kumar <suresh.kumar@deccanhome.example>" == str(message["Cc"])
+    assert "Anil Rao, Installer" in docx_text(letter.docx)
+    assert [("cc.2.email", "Anil Rao is copied on the resolution letter but has no email "
+             "address, so its email does not copy them")] == [(n.field, n.message) for n in notes]

@@ -23,7 +23,7 @@ def test_sample_loads_with_typed_fields(write_record, sample_data) -> None:
     record = load_record(write_record(sample_data))
     assert dt.date(2026, 11, 20) == record.received
     assert dt.datetime(2026, 11, 25, 15, 30) == record.meeting.at
-    assert Decimal("1500") == record.resolution.amount
+    assert Decimal("1500") == record.resolution.actions[1].amount
     assert dt.date(2026, 12, 2) == record.resolution.actions[1].due
     assert "Flat 4B, Sai Residency\nRoad No. 12, Banjara Hills\nHyderabad 500034" == (
         record.customer.address

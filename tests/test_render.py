@@ -9,7 +9,15 @@ import re
 import pytest
 from docx import Document
 
-from letterkit import KINDS, LAYOUTS, TemplateError, kind_named, make_letter, validate_record
+from letterkit import (
+    KINDS,
+    LAYOUTS,
+    InputError,
+    TemplateError,
+    kind_named,
+    make_letter,
+    validate_record,
+)
 
 from readback import docx_parts, docx_text
 
@@ -87,20 +95,43 @@ def test_resolution_records_the_agreement(sample_data) -> None:
     for expected in ("speak with me on 25 November 2026", "What we found",
                      "The installation slot was moved without telling you.",
                      "We will replace the refrigerator and install it free of charge.",
-                     "We will also pay you ₹1,500.00.",
                      "Deliver and install a replacement refrigerator", "28 November 2026",
-                     "Refund the installation charge", "2 December 2026",
+                     "Refund the installation charge: ₹1,500.00", "2 December 2026",
                      "So that this does not happen again",
                      "Delivery partners now raise replacement requests",
                      "I am sorry again", "Thank you for telling us",
+                     "If this remedy does not put things right for you, please tell me",
+                     "You can reach me directly on +91\u00a040\u00a05555\u00a00101.",
                      "even stronger relationship"):
         assert expected in text
+    assert "We will also pay you" not in text  # no amount without its reason
 
 
 def test_indian_money_grouping(sample_data) -> None:
-    """Amounts use the Indian grouping of the en_IN locale."""
-    sample_data["resolution"].update(amount="125000", remedy="refund")
-    assert "We will refund ₹1,25,000.00 to you." in docx_text(render(sample_data))
+    """Amounts use the Indian grouping of the en_IN locale, and say what they are for."""
+    sample_data["resolution"].update(amount="125000", remedy="refund",
+                                     amount_for="the two missed installation visits")
+    assert "We will refund ₹1,25,000.00 to you for the two missed installation visits." \
+        in docx_text(render(sample_data))
+
+
+@pytest.mark.parametrize(("remedy", "sentence"), [
+    ("refund", "We will refund ₹500.00 to you for the missed visits."),
+    ("credit", "We will add a credit of ₹500.00 to your account for the missed visits."),
+    ("gift", "Please also accept a gift voucher worth ₹500.00, for the missed visits."),
+    ("other", "We will also pay you ₹500.00 for the missed visits."),
+])
+def test_an_amount_says_what_it_is_for(sample_data, remedy, sentence) -> None:
+    """Every remedy's amount is said with its reason; without one the record is refused."""
+    sample_data["resolution"].update(amount="500", remedy=remedy,
+                                     amount_for="the missed visits")
+    assert sentence in docx_text(render(sample_data))
+    del sample_data["resolution"]["amount_for"]
+    with pytest.raises(InputError) as caught:
+        validate_record(sample_data)
+    (problem,) = caught.value.problems
+    assert ("resolution.amount_for", "what the amount is for") == (problem.field,
+                                                                   problem.expected)
 
 
 def test_record_values_come_out_literally(sample_data) -> None:

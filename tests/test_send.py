@@ -16,7 +16,8 @@ from letterkit.delivery.smtp import SmtpSettings, read_outgoing, send_all
 def letters(cli, tmp_path, write_record, sample_data) -> Path:
     """The sample's letters and emails, rendered into tmp_path/letters."""
     out = tmp_path / "letters"
-    result = cli("render", str(write_record(sample_data)), "-o", str(out))
+    result = cli("render", str(write_record(sample_data)), "-o", str(out),
+                 "--date", "2026-11-25")
     assert 0 == result.exit_code, result.output
     return out
 
@@ -72,8 +73,8 @@ def test_refused_recipients_are_reported(cli, smtp_server, tmp_path, write_recor
     mailbox, port = smtp_server
     sample_data["cc"][0]["email"] = "refused.person@deccanhome.example"
     out = tmp_path / "out"
-    cli("render", str(write_record(sample_data)), "-o", str(out),
-                         "-k", "resolution")
+    cli("render", str(write_record(sample_data)), "-o", str(out), "-k", "resolution",
+        "--date", "2026-11-25")
     result = send(cli, port, str(out))
     assert 1 == result.exit_code
     assert "the server refused refused.person@deccanhome.example: 550 5.1.1 no such mailbox" \
@@ -83,8 +84,8 @@ def test_refused_recipients_are_reported(cli, smtp_server, tmp_path, write_recor
 
     sample_data["customer"]["email"] = "refused.customer@example.com"
     out2 = tmp_path / "out2"
-    cli("render", str(write_record(sample_data)), "-o", str(out2),
-                         "-k", "acknowledgement")
+    cli("render", str(write_record(sample_data)), "-o", str(out2), "-k", "acknowledgement",
+        "--date", "2026-11-23")
     result = send(cli, port, str(out2))
     assert 1 == result.exit_code
     assert "refused.customer@example.com" in result.stderr

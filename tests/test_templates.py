@@ -66,7 +66,7 @@ def test_init_then_edit_then_render(cli, tmp_path, record) -> None:
     assert 0 == check.exit_code, check.output
     assert "ok: " in check.stdout
     out = tmp_path / "out"
-    result = cli("render", str(record), "-k", "resolution", "--templates",
+    result = cli("render", str(record), "-k", "resolution", "--date", "2026-11-25", "--templates",
                  str(folder), "-o", str(out), "--no-email")
     assert 0 == result.exit_code, result.output
     text = docx_text(out / "CMP-2026-0142" / "resolution.en.docx")
@@ -115,7 +115,7 @@ def test_check_names_each_problem(cli, tmp_path, record, paragraph, expected) ->
     assert 1 == result.exit_code
     assert f"error: {template}: " in result.stderr
     assert expected in result.stderr
-    render = cli("render", str(record), "-k", "resolution", "--templates",
+    render = cli("render", str(record), "-k", "resolution", "--date", "2026-11-25", "--templates",
                  str(template.parent), "-o", str(tmp_path / "out"))
     assert 2 == render.exit_code
     assert expected in render.stderr
@@ -128,7 +128,7 @@ def test_word_smart_quotes_and_dashes_inside_tags(cli, tmp_path, record) -> None
     edited(folder, "{{ _(\u201cSubject:\u201d) }} {{ \u2018x\u2019 if customer.title else "
            "\u2018y\u2019 }} {{ 10 \u2013 3 }}")
     out = tmp_path / "out"
-    result = cli("render", str(record), "-k", "resolution", "--templates",
+    result = cli("render", str(record), "-k", "resolution", "--date", "2026-11-25", "--templates",
                  str(folder), "-o", str(out), "--no-email")
     assert 0 == result.exit_code, result.output
     assert "Subject: x 7" in docx_text(out / "CMP-2026-0142" / "resolution.en.docx")
@@ -164,10 +164,10 @@ def test_untranslated_wording_is_a_problem_for_telugu(cli, tmp_path, record) -> 
     assert 1 == result.exit_code
     assert "the wording 'We have sent a technician.' is not in the te catalog" in result.stderr
     assert 0 == cli("templates", "check", "-l", "en", str(template)).exit_code
-    english = cli("render", str(record), "-k", "resolution", "--templates",
+    english = cli("render", str(record), "-k", "resolution", "--date", "2026-11-25", "--templates",
                   str(template.parent), "-o", str(tmp_path / "en"), "--no-email")
     assert 0 == english.exit_code, english.output
-    telugu = cli("render", str(record), "-k", "resolution", "--templates",
+    telugu = cli("render", str(record), "-k", "resolution", "--date", "2026-11-25", "--templates",
                  str(template.parent), "-o", str(tmp_path / "te"), "-l", "te")
     assert 2 == telugu.exit_code
     assert "not in the te catalog" in telugu.stderr
@@ -190,10 +190,10 @@ def test_lookup_order_and_list(cli, tmp_path, sample_data, write_record) -> None
     record = write_record(sample_data)
     out = tmp_path / "out"
     env = {"LETTERKIT_TEMPLATES": str(folder)}
-    cli("render", str(record), "-k", "resolution", "-o", str(out), "--no-email",
-        env=env)
-    cli("render", str(record), "-k", "resolution", "-o", str(out), "--no-email",
-        "-l", "te", env=env)
+    cli("render", str(record), "-k", "resolution", "--date", "2026-11-25", "-o", str(out),
+        "--no-email", env=env)
+    cli("render", str(record), "-k", "resolution", "--date", "2026-11-25", "-o", str(out),
+        "--no-email", "-l", "te", env=env)
     assert "Language-neutral copy." in docx_text(out / "CMP-2026-0142" / "resolution.en.docx")
     assert "విషయం: తెలుగు ప్రతి." in docx_text(out / "CMP-2026-0142" / "resolution.te.docx")
 
@@ -245,7 +245,7 @@ def test_fields_reference_card(cli) -> None:
     assert "customer.name" in text and "required" in text
     assert "e.g. Lakshmi Prasanna" in text
     assert "resolution.actions.N.due" in text
-    assert "{{ resolution.amount|money(resolution.currency) }}  ->  ₹1,500.00" in text
+    assert "{{ 125000|money(resolution.currency) }}  ->  ₹1,25,000.00" in text
     assert "{{ customer|addressee }}  ->  Ms Lakshmi Prasanna" in text
 
 

@@ -8,13 +8,14 @@ import datetime as dt
 import email
 import email.policy
 import os
+import re
 import smtplib
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import getaddresses
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Literal
 
@@ -247,8 +248,10 @@ def send_all(
                 if wait > 0:
                     sleep(wait)
             last = clock()
+            when = now()
             try:
-                refused = smtp.sendmail(outgoing.sender, outgoing.recipients, outgoing.raw)
+                refused = smtp.sendmail(outgoing.sender, outgoing.recipients,
+                                        dated(outgoing.raw, when))
             except smtplib.SMTPRecipientsRefused as exc:
                 report.refused += _refusals(outgoing, exc.recipients)
                 continue
@@ -262,7 +265,7 @@ def send_all(
                     f"not sent: the connection failed ({exc}); run again to send the rest",
                     file=str(outgoing.path)))
                 break
-            _append_log(sent_log(outgoing.path), outgoing, refused, now())
+            _append_log(sent_log(outgoing.path), outgoing, refused, when)
             report.sent.append(outgoing.path)
             report.refused += _refusals(outgoing, refused)
             on_sent(outgoing, list(refused))
@@ -272,6 +275,22 @@ def send_all(
         except (OSError, smtplib.SMTPException):
             pass
     return report
+
+
+_DATE = re.compile(rb"^Date:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n", re.IGNORECASE | re.MULTILINE)
+
+
+def dated(raw: bytes, when: dt.datetime) -> bytes:
+    """A message as it goes: its Date header the moment it is sent, not the moment it was
+    made (a letter made on Monday and sent on Thursday shows Thursday in the inbox)."""
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    head, body = (raw[:end], raw[end:]) if end >= 0 else (raw, b"")
+    newline = b"\r\n" if b"\r\n" in head else b"\n"
+    stamp = b"Date: " + format_datetime(when).encode("ascii") + newline
+    head += newline
+    head = _DATE.sub(lambda m: stamp, head, count=1) if _DATE.search(head) else head + stamp
+    return head[:-len(newline)] + body
 
 
 def _refusals(outgoing: Outgoing, refused: Mapping[str, tuple[int, bytes]]) -> list[Problem]:

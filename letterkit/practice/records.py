@@ -116,10 +116,31 @@ def check_file(
         if isinstance(record, LetterkitError):
             yield RecordCheck(str(path), row, [], [], record)
             continue
+        findings = check_record(record, kinds, today=today, lists=lists)
+        notes = []
         late = late_note(record, today, config.respond_within_working_days)
-        notes = [dataclasses.replace(late, file=str(path), row=row)] if late else []
-        yield RecordCheck(str(path), row, check_record(record, kinds, today=today,
-                                                       lists=lists), notes)
+        if late is not None:
+            notes.append(late)
+        for kind, problem in _misdated(record, kinds, today):
+            if any(k == "all" for k in kinds):  # letters for other days: a note
+                notes.append(dataclasses.replace(problem, message=f"{kind.called}: "
+                                                 f"{problem.message}"))
+            else:  # a letter asked for by name, which cannot carry this date
+                findings.append(Finding((kind.name,), problem.field or "", problem.message,
+                                        "Date each letter for the step it records",
+                                        f"Date it {problem.expected}."))
+        yield RecordCheck(str(path), row, findings,
+                          [dataclasses.replace(n, file=str(path), row=row) for n in notes])
+
+
+def _misdated(record: Record, kinds: list[str | Kind], today: dt.date
+              ) -> Iterator[tuple[Kind, Problem]]:
+    """The letters of `kinds` the record has what it needs for, but not on `today`."""
+    names = {k if isinstance(k, str) else k.name for k in kinds}
+    for kind in ALL:
+        if (kind.name in names or "all" in names) and not kind.missing(record):
+            for problem in kind.misdated(record, today):
+                yield kind, problem
 
 
 def _opens_with_a_number(subject: str) -> bool:
