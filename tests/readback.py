@@ -102,3 +102,31 @@ def ooxml_errors(docs: list[Path]) -> dict[str, list[dict]]:
                            *map(str, docs)], capture_output=True, text=True, check=True,
                           timeout=600)
     return json.loads(done.stdout)
+
+
+def pdf_lines(pdf: Path) -> list[tuple[int, float, float, str]]:
+    """Each line of text on a PDF's pages, top to bottom: (page, top, bottom, text), in
+    points from the top of the page (words whose tops are within 2 pt share a line)."""
+    import re
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    lines: list[tuple[int, float, float, str]] = []
+    for page, chunk in enumerate(html.split("<page ")[1:], start=1):
+        words = sorted((float(top), float(bottom), float(x), word) for x, top, bottom, word in
+                       re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" '
+                                  r'yMax="([\d.]+)">([^<]*)</word>', chunk))
+        rows: list[list[tuple[float, float, float, str]]] = []
+        for word in words:
+            if rows and abs(rows[-1][0][0] - word[0]) <= 2:
+                rows[-1].append(word)
+            else:
+                rows.append([word])
+        for row in rows:
+            row.sort(key=lambda w: w[2])
+            lines.append((page, min(w[0] for w in row), max(w[1] for w in row),
+                          " ".join(w[3] for w in row)))
+    return lines

@@ -8,7 +8,7 @@ import pytest
 
 from letterkit import KINDS, LAYOUTS, make_letter, validate_record
 
-from readback import libreoffice, pdf_words, to_pdf
+from readback import libreoffice, pdf_lines, pdf_words, to_pdf
 
 pytestmark = pytest.mark.libreoffice
 
@@ -127,3 +127,82 @@ def test_telugu_is_drawn_with_a_telugu_font(telugu_pdfs) -> None:
     fonts = subprocess.run(["pdffonts", str(telugu_pdfs[0])], capture_output=True, text=True,
                            check=True).stdout
     assert "Telugu" in fonts or "Nirmala" in fonts
+
+
+# --- page flow, on both samples' letters as they are dated --------------------------
+
+DAYS = {"acknowledgement": dt.date(2026, 11, 23), "meeting": dt.date(2026, 11, 23),
+        "resolution": dt.date(2026, 11, 26), "follow-up": dt.date(2026, 12, 5)}
+CLOSES = ("Yours sincerely,", "ఇట్లు,")
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    """Every kind, layout and language of the two samples, on a day it may carry, as PDF
+    lines: {(kind, layout, language): [(page, top, bottom, text), …]}."""
+    libreoffice()
+    from letterkit import load_record
+    from letterkit.resources import data_path
+
+    folder = tmp_path_factory.mktemp("flow")
+    docs = {}
+    for sample, language in (("complaint.yaml", "en"), ("complaint.te.yaml", "te")):
+        record = load_record(data_path("samples") / sample)
+        for kind, day in DAYS.items():
+            for layout in LAYOUTS:
+                path = folder / f"{kind}-{layout}.{language}.docx"
+                path.write_bytes(make_letter(record, kind, language=language, layout=layout,
+                                             today=day).docx)
+                docs[(kind, layout, language)] = path
+    pdfs = dict(zip(docs, to_pdf(list(docs.values()), folder), strict=True))
+    # pdftotext sets a space before Telugu punctuation ("ఇట్లు ,"): as the reader sees it.
+    return {key: [(page, top, bottom, text.replace(" ,", ",").replace(" :", ":"))
+                  for page, top, bottom, text in pdf_lines(pdf)]
+            for key, pdf in pdfs.items()}
+
+
+@pytest.mark.parametrize("language", ["en", "te"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("kind", ["acknowledgement", "meeting"])
+def test_first_letters_fit_one_page(flow, kind, layout, language) -> None:
+    """The acknowledgement and the meeting letter fit one A4 page, in Telugu as in
+    English, in both layouts."""
+    assert {1} == {page for page, _, _, _ in flow[(kind, layout, language)]}
+
+
+def test_no_page_opens_with_the_close(flow) -> None:
+    """Whatever runs on to a second page takes its last body paragraph with it: no page
+    begins with "Yours sincerely"; the close, signature, copies and enclosures share a
+    page."""
+    for key, lines in flow.items():
+        pages = sorted({page for page, _, _, _ in lines})
+        for page in pages[1:]:
+            body = [text for p, _, _, text in lines if p == page][1:]  # after the header
+            assert body and body[0] not in CLOSES, key
+        close = next(p for p, _, _, text in lines if text in CLOSES)
+        for label in ("Copy to:", "Enclosure:", "నకలు:", "ప్రతి:", "జతపరచినవి:", "జత:"):
+            assert all(p == close for p, _, _, text in lines if text.startswith(label)), key
+
+
+def test_room_under_the_page_two_header(flow) -> None:
+    """Page 2's header rule stands clear of the first line of text below it."""
+    tested = 0
+    for key, lines in flow.items():
+        second = [line for line in lines if line[0] == 2]
+        if len(second) < 2:
+            continue
+        header, first = second[0], second[1]
+        assert first[1] - header[2] >= 14, key  # 14 pt after the header's text and rule
+        tested += 1
+    assert tested, "no letter ran to a second page to look at"
+
+
+def test_a_list_is_set_off_from_the_text_after_it(flow) -> None:
+    """The line after a bulleted list stands further below it than the items stand from
+    one another."""
+    lines = flow[("meeting", "block", "en")]
+    bullets = [n for n, (_, _, _, text) in enumerate(lines) if text[:1] in ("•", "\uf0b7")]
+    assert len(bullets) == 3
+    between = lines[bullets[1]][1] - lines[bullets[0]][1]
+    after = lines[bullets[-1] + 1][1] - lines[bullets[-1]][1]
+    assert after - between >= 6

@@ -279,3 +279,32 @@ def test_check_file_reads_every_row_of_a_csv() -> None:
     results = list(check_file(SAMPLES / "complaints.csv", today=dt.date(2026, 11, 23)))
     assert [2, 3] == [r.row for r in results]
     assert all(not r.findings and r.error is None for r in results)
+
+
+def test_a_phone_meeting_on_our_own_number_is_found(cli, write_record, sample_data) -> None:
+    """A phone meeting whose number is the handler's (or the organisation's) would have us
+    call ourselves: check says so, for both letters that name the number."""
+    for ours in ("+91 40 5555 0101", "040 5555 0100"):
+        sample_data["meeting"]["where"] = ours
+        result = check(cli, write_record, sample_data)
+        assert 1 == result.exit_code
+        assert f"meeting.where: the number we will call ({ours}) is our own, not the " \
+            "customer's" in result.stderr
+        assert "[acknowledgement, meeting]" in result.stderr
+    sample_data["meeting"]["where"] = "+91 98480 22338"  # the customer's, as given
+    assert 0 == check(cli, write_record, sample_data).exit_code
+
+
+def test_check_reports_a_letter_its_date_does_not_allow(cli, write_record,
+                                                        sample_data) -> None:
+    """A resolution dated before the meeting it thanks the customer for: a finding when
+    asked for by name, a note (the letter is for a later day) under all."""
+    record = str(write_record(sample_data))
+    named = cli("check", record, "-k", "resolution", "--date", DATE)
+    assert 1 == named.exit_code
+    assert ("finding: " + record + ": meeting.at: the letter's date 2026-11-23 is before the "
+            "meeting where the remedy is agreed (2026-11-25)") in named.stderr
+    every = cli("check", record, "--date", DATE)
+    assert 0 == every.exit_code
+    assert ("note: " + record + ": meeting.at: the resolution letter: the letter's date "
+            "2026-11-23 is before the meeting") in every.stderr

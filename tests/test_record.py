@@ -114,3 +114,22 @@ def test_json_records_load_like_yaml(tmp_path, sample_data) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps(sample_data, default=str), encoding="utf-8")
     assert "Lakshmi Prasanna" == load_record(path).customer.name
+
+
+def test_enclosure_files_are_found_beside_the_record(tmp_path, write_record,
+                                                     sample_data) -> None:
+    """An enclosure's file is found relative to the record's folder; one that is not
+    there is an error naming the item and what was expected."""
+    (tmp_path / "order.pdf").write_bytes(b"%PDF-1.4")
+    sample_data["enclosures"] = [{"what": "Copy of the order", "file": "order.pdf"},
+                                 "A leaflet"]
+    record = load_record(write_record(sample_data))
+    assert str(tmp_path / "order.pdf") == record.enclosures[0].file
+    assert ("A leaflet", None) == (record.enclosures[1].what, record.enclosures[1].file)
+    sample_data["enclosures"][0]["file"] = "missing.pdf"
+    with pytest.raises(InputError) as caught:
+        load_record(write_record(sample_data))
+    (problem,) = caught.value.problems
+    assert ("enclosures.1.file", "a file to attach, relative to the record's folder") == (
+        problem.field, problem.expected)
+    assert problem.message == f"no such file: {tmp_path / 'missing.pdf'}"

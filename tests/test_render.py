@@ -262,3 +262,35 @@ def test_word_smart_quotes_in_tags_still_work(custom_template, sample_data) -> N
 def test_same_record_gives_the_same_bytes(sample_data) -> None:
     """Rendering is deterministic: the same record and date give identical files."""
     assert render(sample_data) == render(sample_data)
+
+
+@pytest.mark.parametrize(("kind", "language", "question"), [
+    ("acknowledgement", "en", "What would put this right for you?"),
+    ("meeting", "en", "What would you most like us to talk about?"),
+    ("acknowledgement", "te", "మీ సమస్య ఎలా పరిష్కారమైతే మీకు తృప్తిగా ఉంటుంది?"),
+    ("meeting", "te", "మన సంభాషణలో మీరు ముఖ్యంగా దేని గురించి మాట్లాడాలనుకుంటున్నారు?"),
+])
+def test_the_customer_is_asked_an_open_question(sample_data, kind, language, question) -> None:
+    """The acknowledgement and the meeting letter each put an open question to the
+    customer, in both languages."""
+    record = validate_record(sample_data)
+    letter = make_letter(record, kind, language=language, layout="block", today=TODAY)
+    assert question in docx_text(letter.docx)
+
+
+def test_resolution_says_what_to_do_if_the_remedy_does_not_satisfy(sample_data) -> None:
+    """The resolution letter tells the customer what to do if the remedy is not enough, and
+    how to reach the handler directly (by email when there is no phone)."""
+    text = docx_text(render(sample_data, "resolution"))
+    assert "If this remedy does not put things right for you, please tell me" in text
+    assert "You can reach me directly on +91\u00a040\u00a05555\u00a00101." in text
+    del sample_data["handler"]["phone"]
+    text = docx_text(render(sample_data, "resolution"))
+    assert "You can write to me directly at ravi.teja@deccanhome.example." in text
+
+
+def test_action_tables_keep_text_off_their_borders(sample_data) -> None:
+    """The actions table has room above and below each cell's text (cell margins), so
+    Telugu vowel signs do not touch the borders."""
+    xml = docx_parts(render(sample_data, "resolution"))["word/document.xml"]
+    assert re.search(r'<w:tblCellMar><w:top w:w="57" w:type="dxa"/>', xml)

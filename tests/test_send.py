@@ -158,3 +158,24 @@ def test_rate_limit_spaces_the_messages(smtp_server, letters) -> None:
                       clock=lambda: float(next(ticks)), sleep=waits.append)
     assert 3 == len(report.sent)
     assert [4.0, 4.0] == waits  # none before the first; then 5 s apart, less time passed
+
+
+def test_date_is_the_moment_of_sending(smtp_server, letters) -> None:
+    """A letter made on Monday and sent on Thursday shows Thursday in the inbox: `send`
+    stamps the Date header as each message goes; the rest of the message is unchanged."""
+    import datetime as dt
+
+    mailbox, port = smtp_server
+    thursday = dt.datetime(2026, 11, 26, 9, 15, tzinfo=dt.UTC)
+    outgoing = read_outgoing(letters / "CMP-2026-0142" / "acknowledgement.en.eml")
+    made = email.message_from_bytes(outgoing.raw, policy=email.policy.default)
+    report = send_all([outgoing], SmtpSettings(host="127.0.0.1", port=port),
+                      now=lambda: thursday)
+    assert report.ok and 1 == len(mailbox.messages)
+    delivered = email.message_from_bytes(mailbox.messages[0][2], policy=email.policy.default)
+    assert thursday == delivered["Date"].datetime
+    assert 1 == len(delivered.get_all("Date"))
+    assert made["Date"].datetime != thursday
+    assert made["Message-ID"] == delivered["Message-ID"]
+    assert made.get_body(("plain",)).get_content() == \
+        delivered.get_body(("plain",)).get_content()
