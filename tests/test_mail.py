@@ -145,7 +145,7 @@ def test_telugu_emails(sample_data) -> None:
     raw = files(record, "resolution", "te")["eml"]
     assert headers_of(raw).isascii()
     message = parse(raw)
-    subject = ("వాషింగ్ మెషిన్ రిపేర్ ఆలస్యం: సమస్యను సరిదిద్దడానికి మనం అంగీకరించినవి "
+    subject = ("వాషింగ్ మెషిన్ రిపేర్ ఆలస్యం: సమస్య పరిష్కారానికి మనం అంగీకరించిన చర్యలు "
                "(ఫిర్యాదు సంఖ్య CMP-2026-0143)")
     assert subject == str(message["Subject"]) == rfc2047(raw, "Subject")
     assert "శ్రీ వెంకట సుబ్బారావు గారు <subbarao@example.com>" == rfc2047(raw, "To")
@@ -321,7 +321,7 @@ def test_telugu_subjects_decode_as_written_everywhere() -> None:
         python, rfc = str(parse(raw)["Subject"]), rfc2047(raw, "Subject")
         assert python == rfc, kind
         assert "ఫిర్యాదు సంఖ్య CMP-2026-0143" in python
-    assert "11:00 AM: వాషింగ్" in str(parse(files(record, "meeting", "te")["eml"])["Subject"])
+    assert "11:00 AM — వాషింగ్" in str(parse(files(record, "meeting", "te")["eml"])["Subject"])
 
 
 def test_calendar_part_says_its_charset(sample_data) -> None:

@@ -267,8 +267,8 @@ def test_same_record_gives_the_same_bytes(sample_data) -> None:
 @pytest.mark.parametrize(("kind", "language", "question"), [
     ("acknowledgement", "en", "What would put this right for you?"),
     ("meeting", "en", "What would you most like us to talk about?"),
-    ("acknowledgement", "te", "మీ సమస్య ఎలా పరిష్కారమైతే మీకు తృప్తిగా ఉంటుంది?"),
-    ("meeting", "te", "మన సంభాషణలో మీరు ముఖ్యంగా దేని గురించి మాట్లాడాలనుకుంటున్నారు?"),
+    ("acknowledgement", "te", "మీ సమస్య ఏ విధంగా పరిష్కారమైతే మీకు సంతృప్తిగా ఉంటుంది?"),
+    ("meeting", "te", "మన సంభాషణలో ముఖ్యంగా ఏ విషయాల గురించి మాట్లాడాలని మీరు కోరుకుంటున్నారు?"),
 ])
 def test_the_customer_is_asked_an_open_question(sample_data, kind, language, question) -> None:
     """The acknowledgement and the meeting letter each put an open question to the
