@@ -114,7 +114,8 @@ def apply_config(data: Any, config: Config) -> Any:
         default = getattr(config, section)
         if merged.get(section) in (None, "", {}) and default is not None:
             merged[section] = default.model_dump(exclude_none=True)
-    meeting = merged.get("meeting")
-    if isinstance(meeting, dict) and not meeting.get("timezone"):
-        merged["meeting"] = {**meeting, "timezone": config.timezone}
+    for section in ("meeting", "organisation"):
+        value = merged.get(section)
+        if isinstance(value, dict) and not value.get("timezone"):
+            merged[section] = {**value, "timezone": config.timezone}
     return merged

@@ -114,6 +114,8 @@ class Organisation(_Section):
     phone: Text | None = None
     email: Email = None
     website: Text | None = None
+    # Its own time zone (default: the config's): a meeting in another names its zone.
+    timezone: TimeZone = DEFAULT_TIMEZONE
 
 
 class Handler(_Section):

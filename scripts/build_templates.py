@@ -323,11 +323,15 @@ def opening(doc) -> None:
                 "{{ _('Our reference:') }} {{ reference }}{% if complaint.order %}", None,
                 "{{ _('Your reference:') }} {{ complaint.order }}{% endif %}")
     refs.paragraph_format.keep_with_next = True
-    para(doc, "Letter Lines", "{{ customer|addressee }}{% if customer.address %}", None,
+    # The name line and the salutation name the one the letter is written to (Telugu:
+    # the dative, "… గారికి,").
+    para(doc, "Letter Lines", "{{ pgettext('inside address', '%(name)s', "
+         "name=customer|addressee('to')) }}{% if customer.address %}", None,
          "{{ customer.address }}{% endif %}")
     p = doc.add_paragraph(style="Letter Subject")
     p.add_run("{{ _('Subject:') }} {{ complaint.subject }}")
-    para(doc, "Letter Salutation", "{{ _('Dear %(name)s,', name=customer|addressee) }}")
+    para(doc, "Letter Salutation",
+         "{{ pgettext('letter', 'Dear %(name)s,', name=customer|addressee('to')) }}")
 
 
 def closing(doc) -> None:
@@ -425,7 +429,9 @@ def meeting(doc) -> None:
          "to confirm the arrangements.') }}")
     rows = [
         ("{{ _('Date:') }}", "{{ meeting.start|date('full') }}"),
-        ("{{ _('Time:') }}", "{{ meeting.start|time }} ({{ meeting.start|timezone }})"),
+        # The zone only for a meeting in another zone than the organisation's own.
+        ("{{ _('Time:') }}", "{{ meeting.start|time }}{% if meeting.timezone != "
+         "organisation.timezone %} ({{ meeting.start|timezone }}){% endif %}"),
         ("{{ _('Length:') }}", "{{ meeting.minutes|duration }}"),
         ("{{ _('How:') }}",
          "{% if meeting.mode == 'phone' %}{{ _('By telephone: I will call you') }}"
@@ -503,7 +509,7 @@ def resolution(doc) -> None:
          "reason=reason) }}"
          "{% endif %}{% endif %}")
     control(doc, "if resolution.actions")
-    actions_table(doc, "{{ _('What we will do') }}", "{{ _('By') }}", "action.due")
+    actions_table(doc, "{{ _('Action') }}", "{{ _('By') }}", "action.due")
     control(doc, "endif")
     para(doc, "Letter Text",
          "{{ _('I will personally keep track of each of these steps until every one is "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,10 @@ def test_telugu_letter_is_telugu_throughout(kind, english_wording) -> None:
     text = letter_text(record, kind, "te")
     leftovers = [w for w in english_wording if w in text]
     assert [] == leftovers
-    assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in text
-    assert "23 నవంబర్, 2026" in text
+    assert "శ్రీ వెంకట సుబ్బారావు గారికి,\n" in text  # the name line, in the dative
+    assert "శ్రీ వెంకట సుబ్బారావు గారికి, నమస్కారం." in text
+    assert "23 నవంబర్ 2026" in text
+    assert "ఫిర్యాదు సంఖ్య: CMP-2026-0143" in text and "సూచిక" not in text
     assert "విషయం: వాషింగ్ మెషిన్ రిపేర్ ఆలస్యం" in text
     assert "ఇట్లు," in text
 
@@ -61,16 +64,17 @@ def test_telugu_letter_is_telugu_throughout(kind, english_wording) -> None:
 def test_telugu_resolution_formats_dates_and_money() -> None:
     """Action dates in Telugu, and the refund's amount beside it, with the rupee sign."""
     text = letter_text(load_record(TELUGU_SAMPLE), "resolution", "te")
-    assert "28 నవంబర్, 2026" in text
-    assert "1 డిసెంబర్, 2026" in text
-    assert "మీరు చెల్లించిన సర్వీస్ ఛార్జీని తిరిగి చెల్లించడం: ₹750.00" in text
+    assert "28 నవంబర్ 2026" in text
+    assert "1 డిసెంబర్ 2026" in text
+    assert "మీరు చెల్లించిన సర్వీస్ ఛార్జీని తిరిగి చెల్లించడం: ₹750" in text
 
 
 def test_telugu_meeting_formats_weekday_time_and_length() -> None:
     """The meeting's full date has the Telugu weekday; its length is in Telugu."""
     text = letter_text(load_record(TELUGU_SAMPLE), "meeting", "te")
-    assert "25, నవంబర్ 2026, బుధవారం" in text
-    assert "11:00 AM" in text
+    assert "25 నవంబర్ 2026, బుధవారం" in text
+    assert "ఉదయం 11:00\n" in text  # Telugu's day period; no zone for an Indian meeting
+    assert "AM" not in text and "సమయం ప్రకారం" not in text
     assert "45 నిమిషాలు" in text
     assert "స్థలం:" in text
 
@@ -78,7 +82,7 @@ def test_telugu_meeting_formats_weekday_time_and_length() -> None:
 def test_english_record_in_telugu_keeps_the_staff_text(sample_data) -> None:
     """Fixed wording follows the chosen language; the staff's free text stays as written."""
     text = letter_text(validate_record(sample_data), "resolution", "te")
-    assert "శ్రీమతి Lakshmi Prasanna గారు, నమస్కారం." in text
+    assert "Lakshmi Prasanna గారికి, నమస్కారం." in text  # Ms: no title in Telugu
     assert "We will replace the refrigerator and install it free of charge." in text
     assert "మేము చేయబోయేది" in text
 
@@ -92,12 +96,18 @@ def test_telugu_record_in_english() -> None:
 
 @pytest.mark.parametrize(
     ("title", "shown"),
-    [("Mr", "శ్రీ రవి గారు"), ("Mrs", "శ్రీమతి రవి గారు"), ("Ms", "శ్రీమతి రవి గారు"),
-     ("Dr", "డాక్టర్ రవి గారు"), (None, "రవి గారు"), ("Sri", "Sri రవి గారు")],
+    [("Mr", "శ్రీ రవి గారు"), ("Mrs", "శ్రీమతి రవి గారు"), ("Ms", "రవి గారు"),
+     ("Miss", "కుమారి రవి గారు"), ("Dr", "డా. రవి గారు"), ("Prof", "ప్రొ. రవి గారు"),
+     (None, "రవి గారు"), ("Sri", "Sri రవి గారు")],
 )
 def test_telugu_names_the_reader_with_garu(title, shown) -> None:
-    """Titles the Telugu way, always with the respectful గారు; unknown titles kept."""
-    assert shown == Formats.for_language("te").addressee({"title": title, "name": "రవి"})
+    """Titles the Telugu way (Ms takes none: శ్రీమతి says married), always with the
+    respectful గారు; unknown titles kept. The one a letter is written to is in the
+    dative, గారికి."""
+    formats = Formats.for_language("te")
+    person = {"title": title, "name": "రవి"}
+    assert shown == formats.addressee(person)
+    assert shown.replace("గారు", "గారికి") == formats.addressee(person, "to")
 
 
 @pytest.mark.parametrize(("count", "label"), [(1, "జతపరచినది:"), (2, "జతపరచినవి:")])
@@ -110,19 +120,33 @@ def test_plural_forms(sample_data, count, label) -> None:
 def test_indian_grouping_and_lists() -> None:
     """Babel's te_IN formats: lakh grouping, Telugu list conjunction, durations."""
     te = Formats.for_language("te")
-    assert "₹1,25,000.00" == te.money(125000)
+    assert "₹1,25,000" == te.money(125000)
     assert "A, B మరియు C" == te.join_and(["A", "B", "C"])
-    assert "27 నవంబర్, 2026" == te.date(dt.date(2026, 11, 27))
+    assert "27 నవంబర్ 2026" == te.date(dt.date(2026, 11, 27))
 
 
 def test_native_digits_option() -> None:
-    """With native digits, dates and amounts use Telugu digits; free text does not change."""
+    """With native digits, dates, times and amounts use Telugu digits; free text does not
+    change."""
     te = Formats.for_language("te", native_digits=True)
-    assert "౨౭ నవంబర్, ౨౦౨౬" == te.date(dt.date(2026, 11, 27))
-    assert "₹౧,౨౫,౦౦౦.౦౦" == te.money(125000)
+    assert "౨౭ నవంబర్ ౨౦౨౬" == te.date(dt.date(2026, 11, 27))
+    assert "₹౧,౨౫,౦౦౦" == te.money(125000)
+    assert "₹౭౫౦.౫౦" == te.money(Decimal("750.50"))  # paise only when there are any
+    assert "ఉదయం ౧౧:౦౦" == te.time(dt.time(11, 0))
     text = letter_text(load_record(TELUGU_SAMPLE), "acknowledgement", "te", native_digits=True)
-    assert "౨౩ నవంబర్, ౨౦౨౬" in text
+    assert "౨౩ నవంబర్ ౨౦౨౬" in text
+    assert "౨౫ నవంబర్ ౨౦౨౬, బుధవారం నాడు ఉదయం ౧౧:౦౦ గంటలకు" in text
     assert "CMP-2026-0143" in text
+
+
+@pytest.mark.parametrize("language", ["en", "te"])
+def test_whole_amounts_show_no_paise(language) -> None:
+    """A whole amount reads as an amount, not a receipt ("₹750"); paise show when there
+    are any, in both languages."""
+    formats = Formats.for_language(language)
+    assert "₹750" == formats.money(Decimal("750"))
+    assert "₹1,25,000" == formats.money(125000)
+    assert "₹750.50" == formats.money(Decimal("750.5"))
 
 
 def test_telugu_catalog_is_complete() -> None:
@@ -196,3 +220,29 @@ def test_letter_file_name_the_customer_sees(sample_data, language, name) -> None
     letter = make_letter(validate_record(sample_data), "resolution", language=language,
                          layout="block", today=TODAY)
     assert name == letter.display_name()
+
+
+def test_telugu_catalog_keeps_to_its_glossary() -> None:
+    """Every Telugu message uses the glossary's terms (locales/te/glossary.yaml): none of
+    the words it says to avoid, and the term wherever the English names the thing."""
+    import re
+
+    import yaml
+    from babel.messages.pofile import read_po
+
+    glossary = yaml.safe_load((data_path("locales") / "te" / "glossary.yaml")
+                              .read_text(encoding="utf-8"))
+    with (data_path("locales") / "te" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale="te")
+    pairs = [(m.id if isinstance(m.id, str) else m.id[0],
+              m.string if isinstance(m.string, str) else " ".join(m.string))
+             for m in catalog if m.id]
+    wrong = [(term["te"], avoid, english) for term in glossary
+             for avoid in term.get("avoid", []) for english, telugu in pairs
+             if avoid in telugu]
+    assert [] == wrong
+    missing = [(term["te"], english) for term in glossary if term.get("use_when")
+               for english, telugu in pairs
+               if re.search(rf"\b{term['use_when']}\b", english, re.IGNORECASE)
+               and term["te"] not in telugu]
+    assert [] == missing

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from letterkit import load_record, make_letter, validate_record
+from letterkit import kind_named, load_record, make_letter, validate_record
 from letterkit.resources import data_path
 from letterkit.writing import letter_files
 
@@ -253,7 +253,7 @@ def test_invitation_time_zone_duration_organiser_attendee(sample_data) -> None:
 def test_telugu_invitation() -> None:
     """A Telugu invitation: summary and description in Telugu, the place as given."""
     _, event = event_of(files(load_record(TELUGU), "meeting", "te")["ics"])
-    assert "మీ ఫిర్యాదు గురించి సమావేశం (సూచిక CMP-2026-0143)" == str(event["summary"])
+    assert "మీ ఫిర్యాదు గురించి సమావేశం (ఫిర్యాదు సంఖ్య CMP-2026-0143)" == str(event["summary"])
     assert "మనం మాట్లాడుకునే విషయాలు:" in str(event["description"])
     assert "మా సేవా కేంద్రం, బందర్ రోడ్, విజయవాడ" == str(event["location"])
     assert dt.timedelta(minutes=45) == event.decoded("dtend") - event.decoded("dtstart")
@@ -283,8 +283,11 @@ def test_telugu_emails_greet_the_customer(kind) -> None:
     message = parse(raw)
     assert "(ఫిర్యాదు సంఖ్య CMP-2026-0143)" in str(message["Subject"]) == rfc2047(raw,
                                                                                "Subject")
+    # A letter sent as the email is written to the reader (గారికి); a covering note
+    # greets them as an email does (గారు).
+    case = "గారికి" if kind_named(kind).email == "letter" else "గారు"
     for subtype in ("plain", "html"):
-        assert "శ్రీ వెంకట సుబ్బారావు గారు, నమస్కారం." in body(message, subtype)
+        assert f"శ్రీ వెంకట సుబ్బారావు {case}, నమస్కారం." in body(message, subtype)
 
 
 def test_invitation_in_a_daylight_saving_zone(sample_data) -> None:
@@ -321,7 +324,8 @@ def test_telugu_subjects_decode_as_written_everywhere() -> None:
         python, rfc = str(parse(raw)["Subject"]), rfc2047(raw, "Subject")
         assert python == rfc, kind
         assert "ఫిర్యాదు సంఖ్య CMP-2026-0143" in python
-    assert "11:00 AM — వాషింగ్" in str(parse(files(record, "meeting", "te")["eml"])["Subject"])
+    assert "నాడు ఉదయం 11:00 — వాషింగ్" in str(parse(files(record, "meeting", "te")["eml"])[
+        "Subject"])
 
 
 def test_calendar_part_says_its_charset(sample_data) -> None:

@@ -38,7 +38,7 @@ def test_render_pdf_telugu(cli, tmp_path) -> None:
         p.name for p in pdfs]
     for pdf in pdfs:
         assert pdf.read_bytes().startswith(b"%PDF")
-        assert "శ్రీ వెంకట సుబ్బారావు గారు" in pdf_text(pdf)
+        assert "శ్రీ వెంకట సుబ్బారావు గారికి" in pdf_text(pdf)
     message = email.message_from_bytes((folder / "resolution.te.eml").read_bytes(),
                                        policy=email.policy.default)
     attachments = {a.get_content_type(): a for a in message.iter_attachments()}

@@ -75,11 +75,22 @@ def test_meeting_confirmation_gives_the_arrangements(sample_data) -> None:
     """Date, time with its zone, length, medium, number and who will attend."""
     sample_data["meeting"].update(minutes=90, attendees=[{"name": "Suresh Kumar"}])
     text = docx_text(render(sample_data, "meeting"))
-    for expected in ("Wednesday, 25 November 2026", "3:30\u202fpm (India Time)",
+    for expected in ("Wednesday, 25 November 2026", "3:30\u202fpm\n",
                      "1 hour, 30 minutes", "By telephone: I will call you",
-                     "+91\u00a040\u00a05555\u00a00101", "Ravi Teja, Customer Care Manager",
+                     "+91\u00a098480\u00a022338", "Ravi Teja, Customer Care Manager",
                      "Suresh Kumar", "We will talk about:"):
         assert expected in text
+    assert "time)" not in text  # an Indian meeting for an Indian organisation: no zone
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "3:30\u202fpm (London time)"),
+                                                 ("te", "మధ్యాహ్నం 3:30 (లండన్ సమయం ప్రకారం)")])
+def test_a_meeting_in_another_zone_names_it(sample_data, language, shown) -> None:
+    """A meeting in another zone than the organisation's own says whose time it is."""
+    sample_data["meeting"]["timezone"] = "Europe/London"
+    record = validate_record(sample_data)
+    letter = make_letter(record, "meeting", language=language, layout="block", today=TODAY)
+    assert shown in docx_text(letter.docx)
 
 
 @pytest.mark.parametrize(("mode", "label"), [("in-person", "Place:"), ("video", "Link:")])
@@ -96,7 +107,7 @@ def test_resolution_records_the_agreement(sample_data) -> None:
                      "The installation slot was moved without telling you.",
                      "We will replace the refrigerator and install it free of charge.",
                      "Deliver and install a replacement refrigerator", "28 November 2026",
-                     "Refund the installation charge: ₹1,500.00", "2 December 2026",
+                     "Refund the installation charge: ₹1,500", "2 December 2026",
                      "So that this does not happen again",
                      "Delivery partners now raise replacement requests",
                      "I am sorry again", "Thank you for telling us",
@@ -111,15 +122,15 @@ def test_indian_money_grouping(sample_data) -> None:
     """Amounts use the Indian grouping of the en_IN locale, and say what they are for."""
     sample_data["resolution"].update(amount="125000", remedy="refund",
                                      amount_for="the two missed installation visits")
-    assert "We will refund ₹1,25,000.00 to you for the two missed installation visits." \
+    assert "We will refund ₹1,25,000 to you for the two missed installation visits." \
         in docx_text(render(sample_data))
 
 
 @pytest.mark.parametrize(("remedy", "sentence"), [
-    ("refund", "We will refund ₹500.00 to you for the missed visits."),
-    ("credit", "We will add a credit of ₹500.00 to your account for the missed visits."),
-    ("gift", "Please also accept a gift voucher worth ₹500.00, for the missed visits."),
-    ("other", "We will also pay you ₹500.00 for the missed visits."),
+    ("refund", "We will refund ₹500 to you for the missed visits."),
+    ("credit", "We will add a credit of ₹500 to your account for the missed visits."),
+    ("gift", "Please also accept a gift voucher worth ₹500, for the missed visits."),
+    ("other", "We will also pay you ₹500 for the missed visits."),
 ])
 def test_an_amount_says_what_it_is_for(sample_data, remedy, sentence) -> None:
     """Every remedy's amount is said with its reason; without one the record is refused."""

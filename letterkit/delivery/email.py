@@ -68,6 +68,13 @@ _INLINE = {
 _TAG = re.compile(r'<(p|h3|blockquote|ul|li|table|td|th)(?: class="([\w-]+)")?([^>]*)>')
 
 ENCLOSURES_BY_POST = pmark("email", "Coming to you separately, by post: %(items)s.")
+# The covering note's own wording (an email greets as an email does: in Telugu, the
+# reader's name with గారు, not a letter's గారికి).
+GREETING = pmark("email", "Dear %(name)s,")
+CLOSE = pmark("email", "Yours sincerely,")
+PHONE = pmark("email", "Phone:")
+OUR_REFERENCE = pmark("email", "Our reference:")
+YOUR_REFERENCE = pmark("email", "Your reference:")
 
 
 def sender(record: Record) -> Address | None:
@@ -300,14 +307,14 @@ def _covering_note(kind: Kind, record: Record, formats: Formats, by_post: list[s
     if record.meeting is not None:
         start = record.meeting.local_start()
         values = {"date": formats.date(start, "full"), "time": formats.time(start)}
-    paragraphs = [formats.gettext("Dear %(name)s,") % {
+    paragraphs = [formats.pgettext("email", GREETING) % {
         "name": formats.addressee(record.customer.model_dump())}]
     paragraphs += [formats.pgettext("email", p) % values for p in kind.covering_note]
     paragraphs += _by_post(formats, by_post)
-    paragraphs.append(formats.gettext("Yours sincerely,"))
+    paragraphs.append(formats.pgettext("email", CLOSE))
     signature = [record.handler.name, record.handler.title, record.organisation.name]
     if record.handler.phone:
-        signature.append(f"{formats.gettext('Phone:')} {record.handler.phone}")
+        signature.append(f"{formats.pgettext('email', PHONE)} {record.handler.phone}")
     signature_lines = [line for line in signature if line]
     text = "\n\n".join([*paragraphs, "\n".join(signature_lines)]) + "\n"
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
@@ -329,9 +336,10 @@ def _letter_body(letter: Letter, record: Record, formats: Formats, by_post: list
 
 
 def _references(record: Record, formats: Formats) -> str:
-    ours = f"{formats.gettext('Our reference:')} {record.reference}"
+    ours = f"{formats.pgettext('email', OUR_REFERENCE)} {record.reference}"
     if record.complaint.order:
-        return f"{ours}  ·  {formats.gettext('Your reference:')} {record.complaint.order}"
+        return (f"{ours}  ·  {formats.pgettext('email', YOUR_REFERENCE)} "
+                f"{record.complaint.order}")
     return ours
 
 

@@ -18,8 +18,11 @@ SUMMARY = {
     "video": pmark("invitation", "Video call about your complaint (reference %(reference)s)"),
 }
 # The invitation's description repeats the agenda of the meeting confirmation.
-AGENDA = ("We will talk about:", "what happened, in your own words",
-          "what we have found so far", "how we will put things right, and by when")
+AGENDA = (pmark("invitation", "We will talk about:"),
+          pmark("invitation", "what happened, in your own words"),
+          pmark("invitation", "what we have found so far"),
+          pmark("invitation", "how we will put things right, and by when"))
+NUMBER = pmark("invitation", "Number:")
 
 
 def invitation_uid(record: Record, domain: str) -> str:
@@ -57,10 +60,11 @@ def build_invitation(
     event.add("summary", formats.pgettext("invitation", SUMMARY[meeting.mode])
               % {"reference": record.reference})
     description = [record.complaint.subject, "",
-                   formats.gettext(AGENDA[0]), *(f"- {formats.gettext(a)}" for a in AGENDA[1:])]
+                   formats.pgettext("invitation", AGENDA[0]),
+                   *(f"- {formats.pgettext('invitation', a)}" for a in AGENDA[1:])]
     event.add("description", "\n".join(description))
     if meeting.mode == "phone":
-        event.add("location", f"{formats.gettext('Number:')} {where}")
+        event.add("location", f"{formats.pgettext('invitation', NUMBER)} {where}")
     else:
         event.add("location", where)
         if meeting.mode == "video" and where.startswith(("http://", "https://")):

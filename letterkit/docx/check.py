@@ -255,13 +255,12 @@ def _check_practice(path: Path, parts: list[PartSource], messages: list[_Message
             text = _TAGS.sub(" ", paragraph_text(line))
             if text.strip():
                 texts.append((f"paragraph “{paragraph_text(line)[:80]}”", text))
-    for _, _, message, _ in messages:
-        msgid = message[0] if isinstance(message, tuple) else message
-        if not isinstance(msgid, str):
-            continue
+    for _, funcname, message, _ in messages:
         for language in wanted:
-            shown = translations(language).gettext(msgid)
-            texts.append((f"wording {msgid[:60]!r} in {language}", shown))
+            found_message = _translation(translations(language), funcname, message)
+            if found_message is not None:
+                msgid, shown = found_message
+                texts.append((f"wording {msgid[:60]!r} in {language}", shown))
     for where, text in texts:
         for words, problem, practice, suggestion in check_wording(text, lists):
             result.problems.append(Problem(f"“{words}”: {problem} ({practice}). {suggestion} "
@@ -272,6 +271,26 @@ def _check_practice(path: Path, parts: list[PartSource], messages: list[_Message
         result.problems.append(Problem(
             f"{found[0].called} never apologises (Acknowledge and apologise sincerely, "
             "taking full responsibility). Add a sentence of apology.", file=str(path)))
+
+
+_TEXT_ARGUMENTS = {"pgettext": 2, "npgettext": 3, "ngettext": 2}  # others: 1
+
+
+def _translation(catalog: Any, funcname: str, message: Any) -> tuple[str, str] | None:
+    """(message, its translation) of a message as the extractor gives it: the arguments
+    of `_`, `gettext`, `ngettext`, `pgettext` or `npgettext` (the context first); None for
+    wording built at run time (a variable, not text)."""
+    args = (message if isinstance(message, tuple) else (message,))[
+        :_TEXT_ARGUMENTS.get(funcname, 1)]
+    if not all(isinstance(arg, str) and arg for arg in args):
+        return None
+    if funcname == "pgettext":
+        return args[1], str(catalog.pgettext(*args))
+    if funcname == "npgettext":
+        return args[1], str(catalog.npgettext(*args, 1))
+    if funcname == "ngettext":
+        return args[0], str(catalog.ngettext(*args, 1))
+    return args[0], str(catalog.gettext(args[0]))
 
 
 def _names(target: nodes.Node) -> list[str]:
@@ -287,14 +306,11 @@ def _check_wording(path: Path, messages: list[_Message], languages: Iterable[str
     for language in wanted:
         catalog = translations(language)
         for _, funcname, message, comments in messages:
-            msgid = message[0] if isinstance(message, tuple) else message
-            if not isinstance(msgid, str) or not msgid:
+            found_message = _translation(catalog, funcname, message)
+            if found_message is None:
                 continue
-            if funcname in ("ngettext",) and isinstance(message, tuple):
-                translated = catalog.ngettext(msgid, str(message[1]), 1) != msgid
-            else:
-                translated = catalog.gettext(msgid) != msgid
-            if not translated:
+            msgid, shown = found_message
+            if shown == msgid:
                 where = comments[-1].split(": ", 1)[-1] if comments else ""
                 result.problems.append(Problem(
                     f"the wording {msgid!r} is not in the {language} catalog, so a "

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time, get_timezone_name
+from babel.dates import format_date, format_time, get_timezone_location
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations
@@ -34,8 +35,22 @@ COURTESY_TITLES = (
     pmark("title", "Dr"),
     pmark("title", "Prof"),
 )
+# Translators: write - for a title the language leaves out (Telugu gives Ms none: the
+# name with గారు is fully respectful, and శ్రీమతి would say married).
+NO_TITLE = "-"
+# How a letter names its reader: as the subject of a sentence ("addressee"), and as the one
+# it is written to, on the name line and in the salutation ("addressee to": Telugu's
+# dative, గారికి).
 ADDRESSEE_WITH_TITLE = pmark("addressee", "%(title)s %(name)s")
 ADDRESSEE = pmark("addressee", "%(name)s")
+ADDRESSEE_TO_WITH_TITLE = pmark("addressee to", "%(title)s %(name)s")
+ADDRESSEE_TO = pmark("addressee to", "%(name)s")
+# Translators: the date and time patterns of this language's letters (CLDR patterns, such
+# as "d MMMM y" or "B h:mm"), or the word itself to keep CLDR's own for the language.
+DATE_FORMATS = {"long": pmark("date format", "long"), "full": pmark("date format", "full")}
+TIME_FORMATS = {"short": pmark("time format", "short")}
+# Translators: a meeting's time zone, named by its city, when it is not the organisation's.
+ZONE = pmark("time zone", "%(city)s time")
 
 
 @functools.cache
@@ -79,18 +94,25 @@ class Formats:
             return text
         return text.translate(native_digits_table(self.locale))
 
+    def _pattern(self, context: str, name: str) -> str:
+        """A named format ("long") as this language's catalog writes it: its own CLDR
+        pattern (Telugu's "d MMMM y"), or the name itself for CLDR's default."""
+        return self.pgettext(context, name)
+
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - Formats live as long as the process
     def date(self, value: dt.date, format: str = "long") -> str:
-        return self._digits(format_date(value, format=format, locale=self.locale))
+        pattern = self._pattern("date format", format) if format in DATE_FORMATS else format
+        return self._digits(format_date(value, format=pattern, locale=self.locale))
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - Formats live as long as the process
     def time(self, value: dt.datetime | dt.time, format: str = "short") -> str:
-        return self._digits(format_time(value, format=format, locale=self.locale))
+        pattern = self._pattern("time format", format) if format in TIME_FORMATS else format
+        return self._digits(format_time(value, format=pattern, locale=self.locale))
 
     def timezone(self, value: dt.datetime) -> str:
-        # Given the zone itself, Babel names it ("India Time"); given a datetime, it
-        # falls back to an offset ("GMT+05:30") for zoneinfo zones.
-        return get_timezone_name(value.tzinfo, width="long", locale=self.locale)
+        """A date and time's zone, by its city, in the letter's language: "London time"."""
+        city = get_timezone_location(value.tzinfo, locale=self.locale, return_city=True)
+        return self.pgettext("time zone", ZONE) % {"city": city}
 
     def nobreak(self, value: str) -> str:
         """Text that must not break across lines, such as a phone number."""
@@ -98,7 +120,14 @@ class Formats:
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - Formats live as long as the process
     def money(self, amount: Decimal | float | int, currency: str = "INR") -> str:
-        return self._digits(format_currency(amount, currency, locale=self.locale))
+        """An amount with its currency; a whole amount without the paise a receipt shows
+        ("₹750", but "₹750.50")."""
+        if Decimal(str(amount)) != Decimal(str(amount)).to_integral_value():
+            return self._digits(format_currency(amount, currency, locale=self.locale))
+        pattern = self.locale.currency_formats["standard"].pattern
+        whole = re.sub(r"\.0+", "", pattern.split(";")[0])
+        return self._digits(format_currency(amount, currency, format=whole,
+                                            locale=self.locale, currency_digits=False))
 
     def number(self, value: Decimal | float | int) -> str:
         return self._digits(format_decimal(value, locale=self.locale))
@@ -117,8 +146,10 @@ class Formats:
         return format_list([str(i) for i in items if i], locale=self.locale)
 
     def courtesy_title(self, value: str | None) -> str:
-        """A courtesy title (Mr, Ms, Dr …) as the letter's language writes it."""
-        return self.pgettext("title", value) if value else ""
+        """A courtesy title (Mr, Ms, Dr …) as the letter's language writes it; empty where
+        the language leaves it out."""
+        title = self.pgettext("title", value) if value else ""
+        return "" if title == NO_TITLE else title
 
     def gettext(self, message: str) -> str:
         return str(self.translations.gettext(message))
@@ -126,12 +157,14 @@ class Formats:
     def pgettext(self, context: str, message: str) -> str:
         return str(self.translations.pgettext(context, message))
 
-    def addressee(self, person: Mapping[str, Any]) -> str:
+    def addressee(self, person: Mapping[str, Any], case: str = "") -> str:
         """How a letter names its reader: courtesy title and name, the language's way
-        (Telugu adds the respectful గారు through the catalog)."""
-        if person.get("title"):
-            return self.pgettext("addressee", ADDRESSEE_WITH_TITLE) % {
-                "title": self.courtesy_title(person["title"]),
-                "name": person["name"],
-            }
-        return self.pgettext("addressee", ADDRESSEE) % {"name": person["name"]}
+        (Telugu adds the respectful గారు through the catalog). With case "to", as the one
+        the letter is written to (Telugu: గారికి), for the name line and salutation."""
+        context = "addressee to" if case == "to" else "addressee"
+        title = self.courtesy_title(person.get("title"))
+        if title:
+            message = ADDRESSEE_TO_WITH_TITLE if case == "to" else ADDRESSEE_WITH_TITLE
+            return self.pgettext(context, message) % {"title": title, "name": person["name"]}
+        message = ADDRESSEE_TO if case == "to" else ADDRESSEE
+        return self.pgettext(context, message) % {"name": person["name"]}
