@@ -35,10 +35,14 @@ ENGLISH_SINS = [
     ("rulebook", "Returns after 7 days are not allowed.", "not allowed"),
     ("runaround", "Please visit our website to book a visit.", "visit our website"),
     ("runaround", "Kindly fill in the form at the store.", "fill in the form"),
-    ("runaround", "For refunds, call another number.", "call another number"),
+    ("runaround", "For refunds, call another number.", "another number"),
+    ("brushoff", "Your complaint has been forwarded to the concerned team.",
+     "concerned team"),
+    ("brushoff", "We are treating this matter as closed.", "treating this matter as closed"),
+    ("coldness", "Kindly note that the refund was processed.", "Kindly note"),
     ("guarantee", "We guarantee this will never happen again.", "guarantee"),
     ("guarantee", "Our service is 100% reliable.", "100%"),
-    ("apathy", "We regret any inconvenience caused.", "any inconvenience"),
+    ("apathy", "We regret any inconvenience caused.", "any inconvenience caused"),
     ("robotism", "Dear customer, your complaint has been registered.", "Dear customer"),
 ]
 
@@ -48,13 +52,17 @@ TELUGU_SINS = [
     ("blame", "ఆలస్యం మా నియంత్రణలో లేదు.", "మా నియంత్రణలో లేదు"),
     ("rulebook", "నియమాల ప్రకారం మార్చడం కుదరదు.", "నియమాల ప్రకారం"),
     ("rulebook", "ఏడు రోజుల తర్వాత తిరిగి ఇవ్వడానికి అనుమతి లేదు.", "అనుమతి లేదు"),
-    ("runaround", "దయచేసి మా వెబ్‌సైట్‌ను సందర్శించండి.", "వెబ్సైట్ను సందర్శించండి"),
+    ("runaround", "దయచేసి మా వెబ్‌సైట్‌ను సందర్శించండి.", "వెబ్‌సైట్‌ను సందర్శించండి"),
     ("runaround", "దుకాణంలో ఫారం నింపండి.", "ఫారం నింపండి"),
-    ("runaround", "రీఫండ్ కోసం వేరే నంబర్‌కు కాల్ చేయండి.", "వేరే నంబర్కు కాల్ చేయండి"),
+    ("runaround", "రీఫండ్ కోసం వేరే నంబర్‌కు కాల్ చేయండి.", "వేరే నంబర్‌కు కాల్ చేయండి"),
     ("guarantee", "ఇది మళ్ళీ ఎప్పుడూ జరగదని హామీ ఇస్తున్నాము.", "మళ్ళీ ఎప్పుడూ జరగదని"),
     ("apathy", "దీని గురించి మేము ఏమీ చేయలేము.", "ఏమీ చేయలేము"),
     ("robotism", "ప్రియమైన వినియోగదారుడా, మీ ఫిర్యాదు నమోదు చేయబడింది.",
      "ప్రియమైన వినియోగదారుడా"),
+    ("coldness", "ప్రియమైన వినియోగదారుడా, మీ ఫిర్యాదు నమోదు చేయబడింది.",
+     "నమోదు చేయబడింది"),
+    ("brushoff", "మీ ఫిర్యాదును సంబంధిత విభాగానికి పంపించాము.", "సంబంధిత విభాగానికి"),
+    ("brushoff", "పై నుండి సమాధానం రావాల్సి ఉంది.", "సమాధానం రావాల్సి ఉంది"),
 ]
 
 
@@ -195,6 +203,34 @@ def test_admins_extend_the_word_lists(cli, tmp_path, write_record, sample_data) 
     assert "“hub transfer”" in result.stderr
 
 
+@pytest.mark.parametrize(("words", "expected"), [
+    ("jargon:\n  phrases: ['(the )?hub']\n", "'(the )?hub' is not a word; write [word]"),
+    ("jargon:\n  phrases: ['(hub|depot']\n", "a bracket is not closed"),
+    ("jargon:\n  phrases: ['re:hub(']\n", "not a regular expression"),
+    ("jargon:\n  phrases: [{phrase: hub, unles: [x]}]\n", "unknown key 'unles'"),
+    ("jargon:\n  phrases: [{phrase: hub, except_in: [notes]}]\n",
+     "no record field 'notes'; expected one of: complaint.subject"),
+    ("jargon:\n  phrases: [{phrase: hub, needs: ['@nope']}]\n", "no group named 'nope'"),
+    ("jargons:\n  phrases: [hub]\n", "unknown section 'jargons'"),
+    ("- hub\n", "expected sections such as jargon:"),
+], ids=["regex-sign", "bracket", "bad-regex", "unknown-key", "unknown-field", "no-group",
+        "unknown-sin", "a-list"])
+def test_a_mistake_in_the_admins_word_list_is_named(cli, tmp_path, write_record, sample_data,
+                                                     words, expected) -> None:
+    """A word list that would silently never match, or not load, is refused with the file
+    and the phrase named, never a traceback."""
+    extra = tmp_path / "more.yaml"
+    extra.write_text(words, encoding="utf-8")
+    config = tmp_path / "letterkit.yaml"
+    config.write_text("practice_words: more.yaml\n", encoding="utf-8")
+    result = cli("--config", str(config), "check", str(write_record(sample_data)),
+                 "--date", DATE)
+    assert 2 == result.exit_code, result.stderr
+    assert "more.yaml" in result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_template_wording_is_checked_too(cli, custom_template) -> None:
     """Wording an admin adds to a template is held to the same practice."""
     folder = custom_template("Please visit our website for the status.")
@@ -252,10 +288,12 @@ def test_commitments_come_from_each_kind(sample_data) -> None:
 def test_word_lists_scan_telugu_with_sandhi() -> None:
     """A Telugu phrase's last word matches with its endings, sandhi included; a word that
     only begins the same does not."""
-    from letterkit.practice.wording import compile_phrase
+    from letterkit.practice.wording import compile_phrase, normalise
 
     pattern = compile_phrase("మళ్ళీ ఎప్పుడూ జరగదు")
-    assert pattern.search("ఇది మళ్ళీ ఎప్పుడూ జరగదని హామీ")
+    assert pattern.search(normalise("ఇది మళ్లీ ఎప్పుడూ జరగదని హామీ"))  # ళ్ళ and ళ్ల alike
+    assert compile_phrase("వినియోగదారు*").search(normalise("ప్రియమైన వినియోగదారుడా"))
+    assert not compile_phrase("వల్లే").search(normalise("దాని వల్ల"))  # -ే is not sandhi
     assert not compile_phrase("TAT").search("tat")  # abbreviations as written
     assert compile_phrase("guarantee*").search("We guaranteed it")
     assert not compile_phrase("escalate").search("the escalator")

@@ -57,6 +57,7 @@ def check_record(
     names = {k if isinstance(k, str) else k.name for k in kinds}
     chosen = [kind for kind in ALL if kind.name in names or "all" in names]
     lists = lists or word_lists()
+    known = _record_words(record)
     found: dict[tuple[str, str, str], list[Kind]] = {}
     details: dict[tuple[str, str, str], Finding] = {}
 
@@ -65,14 +66,18 @@ def check_record(
         found.setdefault(key, []).append(kind)
         details.setdefault(key, finding)
 
+    scanned: dict[tuple[str, str], list[Finding]] = {}  # a field several letters show
     for kind in chosen:
         for commitments in kind.commitments:
             for c in commitments(record, today):
                 add(kind, Finding((), c.field, c.problem, c.practice, c.suggestion))
         for field, text in _texts(record, kind.text_fields):
-            for rule, words in lists.scan(text):
-                add(kind, Finding((), field, rule.problem, rule.practice, rule.suggestion,
-                                  words))
+            if (field, text) not in scanned:
+                scanned[field, text] = [
+                    Finding((), field, rule.problem, rule.practice, rule.suggestion, words)
+                    for rule, words in lists.scan(text, field, known)]
+            for finding in scanned[field, text]:
+                add(kind, finding)
     findings = [Finding(tuple(k.name for k in found[key]), f.field, f.problem, f.practice,
                         f.suggestion, f.quote) for key, f in details.items()]
     if chosen and _opens_with_a_number(record.complaint.subject):
@@ -141,6 +146,13 @@ def _misdated(record: Record, kinds: list[str | Kind], today: dt.date
         if (kind.name in names or "all" in names) and not kind.missing(record):
             for problem in kind.misdated(record, today):
                 yield kind, problem
+
+
+def _record_words(record: Record) -> set[str]:
+    """Words of the record's own names and references: never jargon to its customer."""
+    texts = [record.reference, record.customer.name, record.organisation.name,
+             record.handler.name, record.complaint.order or "", record.meeting_place() or ""]
+    return {word for text in texts for word in re.findall(r"[\w&+]+", text)}
 
 
 def _opens_with_a_number(subject: str) -> bool:
