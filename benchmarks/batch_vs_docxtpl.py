@@ -38,7 +38,7 @@ from letterkit.resources import data_path
 from letterkit.sources import csv_columns, csv_rows, flatten, open_csv
 from letterkit.writing import WriteOptions
 
-TODAY = dt.date(2026, 11, 23)
+TODAY = dt.date(2026, 11, 26)  # the day after the samples' meeting: a resolution may be dated
 
 
 def make_csv(path: Path, rows: int) -> Path:

@@ -23,7 +23,7 @@ from letterkit.resources import data_path
 def main(count: int = 24) -> None:
     record = load_record(data_path("samples") / "complaint.yaml")
     letter = make_letter(record, "resolution", language="en", layout="block",
-                         today=dt.date(2026, 11, 23))
+                         today=dt.date(2026, 11, 26))
     with tempfile.TemporaryDirectory() as tmp:
         documents = []
         for n in range(count):

@@ -30,7 +30,7 @@ def main(count: int = 200) -> None:
     record = load_record(data_path("samples") / "complaint.yaml")
     template = shipped_templates_dir() / "resolution-block.docx"
     context = letter_context(record, kind="resolution", language="en", layout="block",
-                             today=dt.date(2026, 11, 23))
+                             today=dt.date(2026, 11, 26))
     env = environment("en")
 
     def docxtpl_loop() -> None:

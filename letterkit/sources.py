@@ -19,7 +19,7 @@ from letterkit.errors import InputError, Problem
 from letterkit.record import Record, is_list, section_model
 
 
-class _TextDatesLoader(yaml.SafeLoader):
+class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """YAML without implicit timestamps: dates stay text for the record model to check.
 
     PyYAML would turn `2026-13-45` into a bare ValueError with no line or field; and a

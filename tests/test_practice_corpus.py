@@ -62,3 +62,34 @@ def test_a_sentence_of_one_language_is_not_judged_by_the_other_s_exceptions() ->
     assert not list(lists.scan("We will refund 100% of the fee.", "resolution.summary"))
     assert [r.sin for r, _ in lists.scan("మా సేవ 100% నమ్మదగినది.", "resolution.summary")] \
         == ["guarantee"]
+
+
+def test_the_quick_test_never_skips_a_rule_that_would_match() -> None:
+    """Scanning asks only the rules whose words stand in a sentence (their anchors); on
+    every corpus sentence, each rule whose patterns match it, tried without anchors, is
+    among those asked and is found."""
+    from letterkit.practice.wording import _sentences, normalise, word_lists
+
+    lists = word_lists()
+    matched = 0
+    for path in SETS:
+        for entry in load_corpus(path):
+            plain = normalise(entry.text)
+            for start, end in _sentences(plain):
+                sentence = plain[start:end]
+                lowered = sentence.lower()
+                asked = lists._index.candidates(sentence, lowered)
+                for n, rule in enumerate(lists.rules):
+                    if not any(p.pattern.search(sentence) for p in rule.phrases):
+                        continue
+                    if rule.needs and not any(p.pattern.search(sentence) for p in rule.needs):
+                        continue
+                    if any(p.pattern.search(sentence) for p in rule.unless):
+                        continue
+                    if rule.language not in (None, "te" if any(
+                            "\u0c00" <= c <= "\u0c7f" for c in sentence) else "en"):
+                        continue
+                    matched += 1
+                    assert n in asked, (rule.phrase, sentence)
+                    assert rule.find(sentence, lowered) is not None, (rule.phrase, sentence)
+    assert matched > 1000

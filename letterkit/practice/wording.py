@@ -110,23 +110,37 @@ def _section(field: str) -> str:
 
 @dataclass(frozen=True)
 class Phrase:
-    """A compiled phrase, with the cheap test that rules most sentences out."""
+    """A phrase as a pattern, with the cheap test that rules most sentences out. The
+    pattern is compiled when a sentence first passes the test: most never do in a run,
+    and compiling them all would add most of a second to every start."""
 
-    pattern: re.Pattern[str]
+    source: str
+    flags: int
     anchors: tuple[str, ...]  # one of these stands in any text the pattern matches
     any_case: bool
 
     @classmethod
     def of(cls, phrase: str) -> Phrase:
         """ValueError says what in the phrase is wrong."""
-        pattern = compile_phrase(phrase)
-        any_case = bool(pattern.flags & re.IGNORECASE)
-        return cls(pattern, _anchors(phrase, not any_case), any_case)
+        source, flags = _pattern_source(phrase)
+        any_case = bool(flags & re.IGNORECASE)
+        return cls(source, flags, _anchors(phrase, not any_case), any_case)
 
-    def search(self, sentence: str, lowered: str) -> re.Match[str] | None:
-        haystack = lowered if self.any_case else sentence
-        if not any(anchor in haystack for anchor in self.anchors):
-            return None
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        compiled: re.Pattern[str] | None = self.__dict__.get("_compiled")
+        if compiled is None:  # (functools.cached_property takes a lock on every read)
+            compiled = re.compile(self.source, self.flags)
+            object.__setattr__(self, "_compiled", compiled)
+        return compiled
+
+    def search(self, sentence: str, lowered: str, *, anchored: bool = False
+               ) -> re.Match[str] | None:
+        """The first match in the sentence; `anchored`: its anchor is known to be there."""
+        if not anchored:
+            haystack = lowered if self.any_case else sentence
+            if not any(anchor in haystack for anchor in self.anchors):
+                return None
         return self.pattern.search(sentence)
 
 
@@ -157,7 +171,11 @@ class Rule:
         """Where in the sentence the words that break this rule stand, if they do."""
         if self.language is not None and self.language != _language_of(sentence):
             return None
-        match = next(filter(None, (p.search(sentence, lowered) for p in self.phrases)), None)
+        if len(self.phrases) == 1:  # the scan found its anchor
+            match = self.phrases[0].search(sentence, lowered, anchored=True)
+        else:
+            match = next(filter(None, (p.search(sentence, lowered) for p in self.phrases)),
+                         None)
         if match is None:
             return None
         if self.needs and not any(p.search(sentence, lowered) for p in self.needs):
@@ -205,8 +223,7 @@ class _Index:
                 for anchor in phrase.anchors:
                     self.by_anchor[phrase.any_case].setdefault(anchor, set()).add(n)
         self.patterns = tuple(
-            re.compile("(?=(" + "|".join(map(re.escape, sorted(anchors, key=len, reverse=True)))
-                       + "))") if anchors else None
+            re.compile(f"(?=({_trie(anchors)}))") if anchors else None
             for anchors in (set(self.by_anchor[0]) - {""}, set(self.by_anchor[1]) - {""}))
         self.within = tuple({a: [a[:k] for k in range(1, len(a) + 1) if a[:k] in table]
                              for a in table} for table in self.by_anchor)
@@ -222,6 +239,27 @@ class _Index:
                 for anchor in self.within[any_case][longest]:
                     found |= self.by_anchor[any_case][anchor]
         return found
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A pattern for any of the words, as a trie (shared beginnings written once, which
+    Python's regular expressions search far faster than a flat list), longest first."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + pattern(child)
+                    for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(tree)
 
 
 @dataclass(frozen=True)
@@ -368,14 +406,21 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
     written, the rest in any case; `*` ends a word with any ending; a Telugu phrase's last
     word takes any ending; `(a|b)` either; `[a]` or `[a|b]` optional; `...` a few words
     between. ValueError says what in the phrase is wrong."""
+    return re.compile(*_pattern_source(phrase))
+
+
+def _pattern_source(phrase: str) -> tuple[str, int]:
+    """A phrase's pattern and flags, checked (a pattern built from a phrase is valid by
+    construction; a regular expression is compiled once to be sure)."""
     if phrase.startswith("re:"):  # a regular expression, for what the phrases cannot say
         source = phrase[3:].strip()
         for fold, replacement in _SPELLING_FOLDS:  # Telugu words in it spelt as text is read
             source = fold.sub(replacement, source)
         try:
-            return re.compile(source, re.IGNORECASE)
+            re.compile(source, re.IGNORECASE)
         except re.error as error:
             raise ValueError(f"not a regular expression: {error}") from None
+        return source, re.IGNORECASE
     phrase = normalise(phrase)
     if phrase.count("(") != phrase.count(")") or phrase.count("[") != phrase.count("]"):
         raise ValueError("a bracket is not closed")
@@ -384,29 +429,83 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
     start = rf"(?<!{_LETTER})" if re.match(_LETTER, plain) else ""
     end = rf"(?!{_LETTER})" if re.search(rf"{_LETTER}$", plain) else ""
     flags = 0 if plain.isupper() and plain.isascii() else re.IGNORECASE
-    return re.compile(start + body + end, flags)
+    return start + body + end, flags
 
 
 def _anchors(phrase: str, case_sensitive: bool) -> tuple[str, ...]:
-    """Literal pieces one of which any match contains: the alternatives of the phrase's
-    first required word, without endings (nor a final vowel sandhi may drop)."""
+    """Literal pieces one of which any match contains, for a cheap test before the
+    pattern: of the phrase's required words, the one whose spellings are longest."""
     if phrase.startswith("re:"):
+        found = _regex_anchors(_pattern_source(phrase)[0])
+    else:
+        found = _anchor_set(_tokens(normalise(phrase)))
+    if not found:
         return ("",)
-    for token in _tokens(normalise(phrase)):
+    return tuple(sorted(a if case_sensitive else a.lower() for a in found))
+
+
+def _regex_anchors(source: str) -> set[str] | None:
+    """The same for a regular expression: the literal runs it cannot match without, read
+    from its parse (Python's own parser; anything unexpected means no cheap test)."""
+    import importlib
+
+    c: Any = importlib.import_module("re._constants")  # private: no type stubs
+    parser: Any = importlib.import_module("re._parser")
+
+    def best(items: Any) -> set[str] | None:
+        found: set[str] | None = None
+        run = ""
+
+        def keep(choice: set[str] | None) -> None:
+            nonlocal found
+            if choice and all(choice) and (
+                    found is None or min(map(len, choice)) > min(map(len, found))):
+                found = choice
+
+        for op, value in items:
+            if op is c.LITERAL:
+                run += chr(value)
+                continue
+            keep({run} if run else None)
+            run = ""
+            if op is c.BRANCH:
+                options = [best(option) for option in value[1]]
+                keep(set().union(*options) if all(options) else None)  # type: ignore[arg-type]
+            elif op is c.SUBPATTERN:
+                keep(best(value[-1]))
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and value[0] >= 1:
+                keep(best(value[2]))
+        keep({run} if run else None)
+        return found
+
+    try:
+        return best(parser.parse(source))
+    except Exception:  # noqa: BLE001 - a parser detail changed: fall back to no test
+        return None
+
+
+def _anchor_set(tokens: list[str]) -> set[str] | None:
+    best: set[str] | None = None
+    for token in tokens:
         if token == "..." or token.startswith("["):
-            continue
-        options = _alternatives(token[1:-1]) if token.startswith("(") else [token]
-        anchors = []
-        for option in options:
-            words = [w for w in _tokens(option) if w != "..." and not w.startswith("[")]
-            if not words or words[0].startswith(("(", "[")):
-                return ("",)  # nested alternatives: no cheap test
-            word = words[0].rstrip("*")
-            if word and (word[-1] in _SANDHI_VOWELS or word.endswith("ర్")):
-                word = word[:-1]
-            anchors.append(word if case_sensitive else word.lower())
-        return tuple(anchors)
-    return ("",)
+            continue  # a match need not contain it
+        choice: set[str] | None
+        if token.startswith("("):
+            choice = set()
+            for option in _alternatives(token[1:-1]):
+                inner = _anchor_set(_tokens(option))
+                if inner is None:
+                    choice = None
+                    break
+                choice |= inner
+        else:
+            word = token.rstrip("*")
+            if word and (word[-1] in _SANDHI_VOWELS or word.endswith("\u0c4d")):
+                word = word[:-1]  # sandhi may drop it; ర్ is read as రు before an ending
+            choice = {word} if word else None
+        if choice and (best is None or min(map(len, choice)) > min(map(len, best))):
+            best = choice
+    return best
 
 
 # --- the lists ----------------------------------------------------------------------
