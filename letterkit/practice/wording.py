@@ -374,6 +374,8 @@ def _word(word: str, last: bool) -> str:
         piece = re.escape(stem[:-1])
     if word.endswith("*") or (telugu and last):
         piece += f"{_LETTER}*"  # Telugu inflects by endings: కాదు, కాదండి, కాదని
+    elif re.search(f"{_LETTER}$", stem):
+        piece += f"(?!{_LETTER})"  # a whole word: "no" is not the start of "now"
     return piece
 
 
