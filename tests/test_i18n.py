@@ -79,6 +79,18 @@ def test_telugu_meeting_formats_weekday_time_and_length() -> None:
     assert "స్థలం:" in text
 
 
+def test_a_meeting_in_another_zone_names_its_city_in_telugu() -> None:
+    """A meeting held in another time zone than the organisation's says whose time it is,
+    with the city in Telugu, after the time."""
+    import yaml
+
+    data = yaml.safe_load(TELUGU_SAMPLE.read_text(encoding="utf-8"))
+    data["meeting"]["timezone"] = "Asia/Dubai"
+    text = letter_text(validate_record(data), "meeting", "te")
+    assert "ఉదయం 11:00 (దుబాయి సమయం ప్రకారం)" in text
+    assert "Dubai" not in text
+
+
 def test_english_record_in_telugu_keeps_the_staff_text(sample_data) -> None:
     """Fixed wording follows the chosen language; the staff's free text stays as written."""
     text = letter_text(validate_record(sample_data), "resolution", "te")
