@@ -346,3 +346,55 @@ def test_check_reports_a_letter_its_date_does_not_allow(cli, write_record,
     assert 0 == every.exit_code
     assert ("note: " + record + ": meeting.at: the resolution letter: the letter's date "
             "2026-11-23 is before the meeting") in every.stderr
+
+
+# The sentences issue 13 found passing or flagged wrongly, each in the field it was tried in.
+REPORTED_BAD = [
+    ("complaint.summary", "Your complaint has been forwarded to the concerned team."),
+    ("complaint.summary", "Your ticket has been closed."),
+    ("resolution.summary", "As per terms and conditions we cannot refund the fee."),
+    ("resolution.summary", "Please contact your nearest service centre."),
+    ("resolution.summary", "Please call our toll-free number."),
+    ("resolution.summary", "Rest assured this will be fixed."),
+    ("resolution.summary", "We will fix it at the earliest."),
+    ("resolution.summary", "There is no provision for compensation."),
+    ("complaint.summary", "మీ ఫిర్యాదును సంబంధిత టీమ్‌కు ఫార్వర్డ్ చేశాము."),
+    ("complaint.summary", "మీ అభ్యర్థన ప్రాసెస్‌లో ఉంది."),
+    ("resolution.summary", "ఈ రిపేర్‌కు వారంటీ వర్తించదు."),
+    ("resolution.summary", "ఇది మా పరిధిలో లేదు."),
+    ("resolution.summary", "దీనికి మేము బాధ్యత వహించము."),
+    ("resolution.summary", "సమీప సర్వీస్ సెంటర్‌ను సంప్రదించండి."),
+    ("complaint.summary", "కలిగిన అసౌకర్యానికి చింతిస్తున్నాము."),
+    ("complaint.summary", "ప్రియమైన వినియోగదారులకు, మీ ఫిర్యాదు అందింది."),
+]
+REPORTED_INNOCENT = [
+    ("resolution.summary", "The refrigerator is still under guarantee, so the repair is free."),
+    ("resolution.summary", "We will refund 100% of the charge to your card by Friday."),
+    ("resolution.summary", "If you face any inconvenience with the new unit, call me."),
+    ("findings", "According to our records the visit was wrongly marked as done."),
+    ("resolution.prevention",
+     "We have changed our company policy so that refunds are approved on the day."),
+    ("resolution.summary", "RBI నిబంధనల ప్రకారం మీకు పరిహారం చెల్లిస్తాము."),
+    ("findings", "కొరియర్ తప్పు చిరునామాకు పంపింది."),
+]
+
+
+def _field_findings(field: str, text: str) -> list[str]:
+    from letterkit.practice.corpus import Entry, flags
+
+    language = "te" if any("\u0c00" <= c <= "\u0c7f" for c in text) else "en"
+    base = yaml.safe_load((SAMPLES / ("complaint.te.yaml" if language == "te"
+                                      else "complaint.yaml")).read_text(encoding="utf-8"))
+    from letterkit.practice.wording import word_lists
+    return flags(Entry(text, field, "?"), base, word_lists())
+
+
+@pytest.mark.parametrize(("field", "text"), REPORTED_BAD, ids=[t for _, t in REPORTED_BAD])
+def test_what_the_issue_found_passing_is_caught(field: str, text: str) -> None:
+    assert _field_findings(field, text)
+
+
+@pytest.mark.parametrize(("field", "text"), REPORTED_INNOCENT,
+                         ids=[t for _, t in REPORTED_INNOCENT])
+def test_what_the_issue_found_flagged_passes(field: str, text: str) -> None:
+    assert [] == _field_findings(field, text)
