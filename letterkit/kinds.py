@@ -8,7 +8,7 @@ A new kind is a `Kind` here, its templates (`scripts/build_templates.py`, which 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -342,6 +342,12 @@ def kind_named(name: str, *, field: str = "kind") -> Kind:
         raise InputError.at(f"{name!r} is not a kind of letter; expected one of: "
                             f"{', '.join(KINDS)}", field=field,
                             expected=", ".join(KINDS)) from None
+
+
+def kinds_among(asked: Iterable[str | Kind]) -> list[Kind]:
+    """The kinds named in `asked` (names or Kinds, "all" for every one), in ALL's order."""
+    names = {k if isinstance(k, str) else k.name for k in asked}
+    return [kind for kind in ALL if kind.name in names or "all" in names]
 
 
 def plan_kinds(record: Record, asked: tuple[str, ...] | list[str], *, today: dt.date

@@ -11,21 +11,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
+from letterkit.practice.corpus import load_corpus, sample_data, score
 
-from letterkit.practice.corpus import load_corpus, score
-
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "tests" / "data" / "practice"
-BASE = {"en": ROOT / "samples" / "complaint.yaml", "te": ROOT / "samples" / "complaint.te.yaml"}
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "practice"
+LANGUAGES = ("en", "te")
 
 
 def main(argv: list[str]) -> None:
     show = "--show" in argv
-    languages = [a for a in argv if a in BASE] or list(BASE)
-    sets = [a for a in argv if a not in BASE and not a.startswith("--")]
+    languages = [a for a in argv if a in LANGUAGES] or list(LANGUAGES)
+    sets = [a for a in argv if a not in LANGUAGES and not a.startswith("--")]
     for language in languages:
-        base = yaml.safe_load(BASE[language].read_text(encoding="utf-8"))
+        base = sample_data(language)
         for path in sorted(CORPUS.glob(f"{language}.*.yaml")):
             name = path.name.split(".")[1]
             if sets and name not in sets:

@@ -13,6 +13,7 @@ from typing import Any
 from letterkit.practice.records import check_record
 from letterkit.practice.wording import WordLists, word_lists
 from letterkit.record import Record, validate_record
+from letterkit.resources import data_path
 from letterkit.sources import load_data_file
 
 # Where a sentence goes in a record, and the field its findings name.
@@ -25,6 +26,14 @@ _PLACES = {
     "resolution.prevention": (("resolution", "prevention"), "resolution.prevention.1"),
     "meeting.where": (("meeting", "where"), "meeting.where"),
 }
+
+
+def sample_data(language: str) -> dict[str, Any]:
+    """The shipped sample record of a language, as data: the record each sentence is tried
+    in (its Telugu sample for Telugu, else the English one)."""
+    name = "complaint.te.yaml" if language == "te" else "complaint.yaml"
+    data: dict[str, Any] = load_data_file(data_path("samples") / name)
+    return data
 
 
 @dataclass(frozen=True)

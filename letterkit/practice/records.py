@@ -1,5 +1,5 @@
 """Holding a record to the practice, for the letters it will make: the commitments each
-kind asks for (see `letterkit.kinds`), the seven sins in the staff's own text, and how fast
+kind asks for (see `letterkit.kinds`), the sins of service in the staff's own text, and how fast
 the first answer goes out."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from letterkit.config import Config
 from letterkit.errors import LATE, PRACTICE, LetterkitError, Problem
 from letterkit.inputs import records_in
-from letterkit.kinds import ALL, Kind
+from letterkit.kinds import Kind, kinds_among
 from letterkit.practice.wording import WordLists, word_lists
 from letterkit.record import Record
 
@@ -54,9 +54,9 @@ def check_record(
     """What in a record breaks the practice, for the letters of `kinds` (names, Kinds, or
     "all") dated `today`. A finding shared by several letters is reported once, naming
     them all."""
-    names = {k if isinstance(k, str) else k.name for k in kinds}
-    chosen = [kind for kind in ALL if kind.name in names or "all" in names]
+    chosen = kinds_among(kinds)
     lists = lists or word_lists()
+    data: dict[str, Any] = record.model_dump()
     known = _record_words(record)
     found: dict[tuple[str, str, str], list[Kind]] = {}
     details: dict[tuple[str, str, str], Finding] = {}
@@ -71,7 +71,7 @@ def check_record(
         for commitments in kind.commitments:
             for c in commitments(record, today):
                 add(kind, Finding((), c.field, c.problem, c.practice, c.suggestion))
-        for field, text in _texts(record, kind.text_fields):
+        for field, text in _texts(data, kind.text_fields):
             if (field, text) not in scanned:
                 scanned[field, text] = [
                     Finding((), field, rule.problem, rule.practice, rule.suggestion, words)
@@ -141,9 +141,8 @@ def check_file(
 def _misdated(record: Record, kinds: list[str | Kind], today: dt.date
               ) -> Iterator[tuple[Kind, Problem]]:
     """The letters of `kinds` the record has what it needs for, but not on `today`."""
-    names = {k if isinstance(k, str) else k.name for k in kinds}
-    for kind in ALL:
-        if (kind.name in names or "all" in names) and not kind.missing(record):
+    for kind in kinds_among(kinds):
+        if not kind.missing(record):
             for problem in kind.misdated(record, today):
                 yield kind, problem
 
@@ -160,10 +159,9 @@ def _opens_with_a_number(subject: str) -> bool:
                          re.IGNORECASE))
 
 
-def _texts(record: Record, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """(field, text) for each piece of staff-written text at the dotted paths given; list
-    items are numbered from 1, and an action's text is its `what`."""
-    data: dict[str, Any] = record.model_dump()
+def _texts(data: dict[str, Any], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(field, text) for each piece of staff-written text at the dotted paths given in a
+    record's data; list items are numbered from 1, and an action's text is its `what`."""
     for path in paths:
         value: Any = data
         for key in path.split("."):

@@ -124,7 +124,10 @@ class Phrase:
         """ValueError says what in the phrase is wrong."""
         source, flags = _pattern_source(phrase)
         any_case = bool(flags & re.IGNORECASE)
-        return cls(source, flags, _anchors(phrase, not any_case), any_case)
+        found = _regex_anchors(source) if phrase.startswith("re:") else \
+            _anchor_set(_tokens(normalise(phrase)))
+        anchors = tuple(sorted(a.lower() if any_case else a for a in found)) if found else ("",)
+        return cls(source, flags, anchors, any_case)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -227,7 +230,16 @@ class _Index:
             for anchors in (set(self.by_anchor[0]) - {""}, set(self.by_anchor[1]) - {""}))
         self.within = tuple({a: [a[:k] for k in range(1, len(a) + 1) if a[:k] in table]
                              for a in table} for table in self.by_anchor)
-        self.sections: dict[str | None, list[int]] = {}
+        self.rules = rules
+        self.sections: dict[str | None, frozenset[int]] = {}
+
+    def holding_in(self, field: str | None) -> frozenset[int]:
+        """The rules that hold in a field."""
+        section = None if field is None else _section(field)
+        if section not in self.sections:
+            self.sections[section] = frozenset(
+                n for n, rule in enumerate(self.rules) if rule.holds_in(field))
+        return self.sections[section]
 
     def candidates(self, sentence: str, lowered: str) -> set[int]:
         found = set(self.always)
@@ -272,14 +284,6 @@ class WordLists:
     def _index(self) -> _Index:
         return _Index(self.rules)
 
-    def _holding_in(self, field: str | None) -> list[int]:
-        """The rules that hold in a field, in list order."""
-        section = None if field is None else _section(field)
-        if section not in self._index.sections:
-            self._index.sections[section] = [n for n, rule in enumerate(self.rules)
-                                             if rule.holds_in(field)]
-        return self._index.sections[section]
-
     def scan(self, text: str, field: str | None = None,
              known: Iterable[str] = ()) -> Iterator[tuple[Rule | Abbreviations, str]]:
         """Each rule the text breaks in `field`, sentence by sentence, with the words as
@@ -288,18 +292,16 @@ class WordLists:
         known_words = frozenset(known)
         original = unicodedata.normalize("NFC", text)
         plain, origin = _folded(text)
-        holding = self._holding_in(field)
+        holding = self._index.holding_in(field)
         for start, end in _sentences(plain):
             sentence = plain[start:end]
             lowered = sentence.lower()
             taken: list[tuple[int, int]] = []
             found: list[tuple[Rule | Abbreviations, tuple[int, int]]] = []
-            candidates = self._index.candidates(sentence, lowered)
-            for n in holding:
-                if n in candidates:
-                    span = self.rules[n].find(sentence, lowered)
-                    if span is not None:
-                        found.append((self.rules[n], span))
+            for n in sorted(self._index.candidates(sentence, lowered) & holding):
+                span = self.rules[n].find(sentence, lowered)  # in list order
+                if span is not None:
+                    found.append((self.rules[n], span))
             if self.abbreviations is not None and self.abbreviations.holds_in(field):
                 found += [(self.abbreviations, span)
                           for span in self.abbreviations.find(sentence, known_words)]
@@ -329,31 +331,23 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
 
 def _tokens(phrase: str) -> list[str]:
     """A phrase's words, (alternatives) and [optional words] each as one token."""
-    tokens, depth, current = [], 0, ""
-    for char in phrase:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        if char.isspace() and depth == 0:
-            if current:
-                tokens.append(current)
-            current = ""
-        else:
-            current += char
-    if current:
-        tokens.append(current)
-    return tokens
+    return [token for token in _split(phrase, str.isspace) if token]
 
 
 def _alternatives(inside: str) -> list[str]:
+    """The choices inside (a|b) or [a|b]."""
+    return _split(inside, "|".__eq__)
+
+
+def _split(text: str, at: Callable[[str], bool]) -> list[str]:
+    """The text split at each character `at` accepts outside brackets."""
     parts, depth, current = [], 0, ""
-    for char in inside:
+    for char in text:
         if char in "([":
             depth += 1
         elif char in ")]":
             depth -= 1
-        if char == "|" and depth == 0:
+        if depth == 0 and at(char):
             parts.append(current)
             current = ""
         else:
@@ -403,17 +397,12 @@ def _sequence(tokens: list[str], last: bool = True) -> str:
     return out.removeprefix(r"\s+")
 
 
-def compile_phrase(phrase: str) -> re.Pattern[str]:
-    """A phrase as a pattern on normalised text: whole words; ALL-CAPS abbreviations as
-    written, the rest in any case; `*` ends a word with any ending; a Telugu phrase's last
-    word takes any ending; `(a|b)` either; `[a]` or `[a|b]` optional; `...` a few words
-    between. ValueError says what in the phrase is wrong."""
-    return re.compile(*_pattern_source(phrase))
-
-
 def _pattern_source(phrase: str) -> tuple[str, int]:
-    """A phrase's pattern and flags, checked (a pattern built from a phrase is valid by
-    construction; a regular expression is compiled once to be sure)."""
+    """A phrase's pattern, on normalised text, and its flags: whole words; ALL-CAPS
+    abbreviations as written, the rest in any case; `*` ends a word with any ending; a
+    Telugu phrase's last word takes any ending; `(a|b)` either; `[a]` or `[a|b]` optional;
+    `...` a few words between. A pattern built from a phrase is valid by construction; a
+    regular expression is compiled once to be sure. ValueError says what is wrong."""
     if phrase.startswith("re:"):  # a regular expression, for what the phrases cannot say
         source = phrase[3:].strip()
         for fold, replacement in _SPELLING_FOLDS:  # Telugu words in it spelt as text is read
@@ -434,20 +423,8 @@ def _pattern_source(phrase: str) -> tuple[str, int]:
     return start + body + end, flags
 
 
-def _anchors(phrase: str, case_sensitive: bool) -> tuple[str, ...]:
-    """Literal pieces one of which any match contains, for a cheap test before the
-    pattern: of the phrase's required words, the one whose spellings are longest."""
-    if phrase.startswith("re:"):
-        found = _regex_anchors(_pattern_source(phrase)[0])
-    else:
-        found = _anchor_set(_tokens(normalise(phrase)))
-    if not found:
-        return ("",)
-    return tuple(sorted(a if case_sensitive else a.lower() for a in found))
-
-
 def _regex_anchors(source: str) -> set[str] | None:
-    """The same for a regular expression: the literal runs it cannot match without, read
+    """Literal runs a regular expression cannot match without, for the quick test, read
     from its parse (Python's own parser; anything unexpected means no cheap test)."""
     import importlib
 
@@ -487,6 +464,8 @@ def _regex_anchors(source: str) -> set[str] | None:
 
 
 def _anchor_set(tokens: list[str]) -> set[str] | None:
+    """Literal pieces one of which any match of a phrase contains, for a cheap test before
+    the pattern: of its required words, the one whose spellings are longest."""
     best: set[str] | None = None
     for token in tokens:
         if token == "..." or token.startswith("["):
