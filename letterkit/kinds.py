@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from letterkit.errors import DATE, MISSING, InputError, KindNotPossible, Problem
+from letterkit.i18n.formats import Formats
 from letterkit.i18n.languages import pmark
 from letterkit.record import Enclosure, Person, Record
 
@@ -87,6 +88,10 @@ class Kind:
                             f"{self.called} may be dated up to {last.day}", field=last.field,
                             expected=f"{last.day} or earlier", code=DATE)]
         return []
+
+    def title_in(self, language: str) -> str:
+        """What the letter is called, for the customer, in `language`."""
+        return Formats.for_language(language).pgettext("letter title", self.title)
 
     def enclosures(self, record: Record) -> list[Enclosure]:
         """What goes with this letter: the record's enclosures, if it names this kind in
@@ -357,8 +362,6 @@ def plan_kinds(record: Record, asked: tuple[str, ...] | list[str], *, today: dt.
     A kind asked for by name that the record cannot have (or not on that date) is an error,
     not a skip.
     """
-    if record.enclose_with is not None:
-        kind_named(record.enclose_with, field="enclose_with")
     if "all" in asked:
         todo, skipped = [], []
         for kind in ALL:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from letterkit.docx.compiled import compile_template
-from letterkit.i18n.formats import Formats
 from letterkit.i18n.languages import check_language
 from letterkit.kinds import Kind, kind_named
 from letterkit.output import letter_path, safe_folder_name
@@ -34,8 +33,7 @@ class Letter:
 
     def title(self) -> str:
         """What the customer sees the letter called, in the letter's language."""
-        return Formats.for_language(self.language).pgettext("letter title",
-                                                             self.definition.title)
+        return self.definition.title_in(self.language)
 
     def display_name(self, ext: str = "docx") -> str:
         """The file name a customer sees (an email attachment), in the letter's language:
@@ -61,7 +59,7 @@ def letter_context(
             end=start + dt.timedelta(minutes=record.meeting.minutes),
             where=record.meeting_place(),
         )
-    title = Formats.for_language(language).pgettext("letter title", definition.title)
+    title = definition.title_in(language)
     context.update(kind=kind, title=title, language=language, layout=layout, today=today,
                    copied=[person.model_dump() for person in definition.copied(record)],
                    enclosed=[item.what for item in definition.enclosures(record)])

@@ -79,6 +79,8 @@ Email = Annotated[Text | None, AfterValidator(_email)]
 Channel = Literal["phone", "email", "letter", "web", "social", "in-person"]
 Layout = Literal["block", "semi-block"]
 LAYOUTS: tuple[str, ...] = get_args(Layout)
+# The kinds of letter, by name (defined in letterkit.kinds, which a test keeps the same).
+KindName = Literal["acknowledgement", "meeting", "resolution", "follow-up"]
 Language = Annotated[Text, AfterValidator(_language)]
 TimeZone = Annotated[Text, AfterValidator(_timezone)]
 
@@ -197,7 +199,7 @@ class Record(_Section):
     cc: list[Person] = Field(default_factory=list)
     enclosures: list[Annotated[Enclosure, BeforeValidator(_enclosure)]] = Field(
         default_factory=list)
-    enclose_with: Text | None = None  # the kind of letter they go with (default: resolution)
+    enclose_with: KindName | None = None  # the letter they go with (default: resolution)
 
     def meeting_place(self) -> str | None:
         """The number we will call, the address or the link: a phone meeting with none

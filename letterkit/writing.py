@@ -260,21 +260,21 @@ def letter_files(
     now: dt.datetime,
     reply_to: str | None = None,
     existing: Callable[[str], bytes | None] = lambda ext: None,
-    pdf: bytes | None = None,
     invitation: bool = True,
     email: bool = True,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """The files a letter makes: its .docx, its invitation if its kind has one, and its
-    email (attaching `pdf`, if its kind attaches the letter); and why the email could not
-    be made. `existing(ext)` is the file of that extension already written for this
-    letter, if any: an invitation made again for a changed time raises its SEQUENCE."""
+    email (an email that attaches a PDF of its letter waits for it: see _finish_pdfs); and
+    why the email could not be made. `existing(ext)` is the file of that extension already
+    written for this letter, if any: an invitation made again for a changed time raises its
+    SEQUENCE."""
     kind = letter.definition
     files = [OutputFile("docx", letter.docx, kind.called)]
     calendar = _invitation(letter, record, now, existing) if invitation else None
     if calendar is not None:
         files.append(OutputFile("ics", calendar, "the calendar invitation"))
     if email:
-        files += _email(letter, record, now, reply_to, calendar, pdf)
+        files += _email(letter, record, now, reply_to, calendar, None)
     if not (invitation or email):
         return files, []
     return files, email_problems(record, kind) or copy_notes(record, kind)

@@ -21,7 +21,7 @@ from letterkit import (
     validate_record,
     write_record,
 )
-from letterkit.errors import DATE, MISSING
+from letterkit.errors import DATE, MISSING, InputError
 from letterkit.resources import data_path
 
 from readback import docx_text
@@ -32,7 +32,7 @@ FOLLOW_UP_DAY = dt.date(2026, 12, 5)
 def test_kinds_in_the_order_a_complaint_meets_them() -> None:
     """Four kinds, the follow-up last; an unknown name is refused with the choices."""
     assert ("acknowledgement", "meeting", "resolution", "follow-up") == KINDS
-    with pytest.raises(Exception, match="'thanks' is not a kind of letter; expected one of: "
+    with pytest.raises(InputError, match="'thanks' is not a kind of letter; expected one of: "
                        "acknowledgement, meeting, resolution, follow-up"):
         kind_named("thanks")
 
@@ -165,12 +165,21 @@ def test_follow_up_email_is_the_letter(tmp_path, sample_data) -> None:
     assert "How have things been since then?" in body
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_each_kind_has_its_title_subject_and_shape(kind) -> None:
-    """Every kind says what it is called, for staff and for the customer, and how its
-    email is shaped; a covering note has its paragraphs."""
-    definition = kind_named(kind)
-    assert definition.called.startswith("the ")
-    assert definition.title and definition.subject
-    assert definition.email in ("letter", "covering note")
-    assert bool(definition.covering_note) == (definition.email == "covering note")
+def test_a_record_names_the_kinds_there_are() -> None:
+    """A record's `enclose_with` accepts exactly the kinds letterkit defines."""
+    from typing import get_args
+
+    from letterkit.record import KindName
+
+    assert KINDS == get_args(KindName)
+
+
+@pytest.mark.parametrize("kind", ["render", "check"])
+def test_a_misspelt_enclose_with_is_refused_everywhere(cli, write_record, sample_data,
+                                                       kind) -> None:
+    """Enclosures sent with a letter that does not exist would vanish from every letter:
+    the record is refused, naming the field and the kinds there are."""
+    sample_data["enclose_with"] = "resolutoin"
+    result = cli(kind, str(write_record(sample_data)), "--date", "2026-11-23")
+    assert 2 == result.exit_code, result.stderr
+    assert "enclose_with: resolutoin is not one of: 'acknowledgement'" in result.stderr

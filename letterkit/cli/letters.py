@@ -73,9 +73,6 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
     listed in OUTPUT/manifest.csv; bad rows go to OUTPUT/errors.csv and do not stop the
     others. Exit 1 when any row failed.
     """
-    if resume and force:
-        raise click.UsageError("--resume keeps existing letters and --force replaces them: "
-                               "choose one")
     options = state.write_options(kinds=kinds, language=language, layout=layout,
                                   out_dir=out_dir, templates_dir=templates_dir,
                                   letter_date=letter_date, force=force, emails=emails,
