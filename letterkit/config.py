@@ -113,7 +113,7 @@ def apply_config(data: Any, config: Config) -> Any:
     for section in ("organisation", "handler"):
         default = getattr(config, section)
         if merged.get(section) in (None, "", {}) and default is not None:
-            merged[section] = default.model_dump(exclude_none=True)
+            merged[section] = default.model_dump(exclude_none=True, exclude_unset=True)
     for section in ("meeting", "organisation"):
         value = merged.get(section)
         if isinstance(value, dict) and not value.get("timezone"):

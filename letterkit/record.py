@@ -178,7 +178,7 @@ class Enclosure(_Section):
 
 
 def _enclosure(value: Any) -> Any:
-    return {"what": value} if isinstance(value, str) else value
+    return {Enclosure.SHORTHAND: value} if isinstance(value, str) else value
 
 
 class Record(_Section):

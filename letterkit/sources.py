@@ -220,15 +220,36 @@ def count_rows(source: CsvSource) -> int:
                    if any(c.strip() for c in cells)) - 1
 
 
+def _shorthands(model: type[BaseModel], prefix: str = "") -> dict[str, str]:
+    """For each list whose items may be given as text alone, the field that text fills:
+    {"enclosures": "what"}."""
+    found = {}
+    for name, field in model.model_fields.items():
+        section = section_model(field.annotation)
+        if section is not None and is_list(field.annotation) and hasattr(section, "SHORTHAND"):
+            found[f"{prefix}{name}"] = section.SHORTHAND
+        elif section is not None:
+            found |= _shorthands(section, f"{prefix}{name}.")
+    return found
+
+
+_SHORTHANDS = _shorthands(Record)
+
+
 def unflatten(cells: dict[str, str]) -> dict[str, Any]:
     """Dotted CSV columns as nested record data. Empty cells are left out, so a section
-    with no values is absent; numbered items become lists in number order."""
+    with no values is absent; numbered items become lists in number order; an item given
+    as text alone (enclosures.1) fills its shorthand field, beside any others
+    (enclosures.1.file)."""
     root: dict[str, Any] = {}
     for column, value in cells.items():
         if not column or value is None or not value.strip():
             continue
         node = root
         parts = column.split(".")
+        list_path, _, number = column.rpartition(".")
+        if number.isdigit() and list_path in _SHORTHANDS:
+            parts.append(_SHORTHANDS[list_path])
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value

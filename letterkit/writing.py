@@ -17,7 +17,7 @@ from letterkit.delivery.email import build_email, copy_notes, email_problems, se
 from letterkit.delivery.invitation import build_invitation
 from letterkit.delivery.pdf import PdfConverter, converter_for_this_process, first_page_png
 from letterkit.docx.check import ensure_usable
-from letterkit.docx.find import find_template, is_shipped
+from letterkit.docx.find import custom_templates_dir, find_template, is_shipped
 from letterkit.errors import InputError, LetterkitError, OutputExists, Problem
 from letterkit.i18n.languages import check_language
 from letterkit.inputs import load_record
@@ -43,7 +43,8 @@ class WriteOptions:
     config: Config = Config()
     language: str | None = None  # None: the record's `language`, then the config's
     layout: str | None = None  # None: the record's `layout`, then the config's
-    templates: Path | None = None  # a custom templates folder; None: the config's
+    # A custom templates folder; None: $LETTERKIT_TEMPLATES, then the config's.
+    templates: Path | None = None
     force: bool = False  # replace files already there
     resume: bool = False  # keep files already there and make the rest
     emails: bool = True  # the .eml (and .ics) beside each letter
@@ -237,7 +238,8 @@ def _letter(record: Record, kind: Kind, options: WriteOptions, language: str,
     """The letter, from the template the options put in force."""
     assert options.today is not None
     return make_letter(record, kind.name, language=language, layout=layout,
-                       today=options.today, templates=options.templates or options.config.templates,
+                       today=options.today,
+                       templates=custom_templates_dir(options.templates, options.config.templates),
                        native_digits=options.config.digits == "native")
 
 

@@ -78,6 +78,18 @@ def test_config_timezone_is_the_meeting_default(tmp_path, sample_data, write_rec
     assert "Asia/Dubai" == load_record(write_record(sample_data), config).meeting.timezone
 
 
+def test_config_timezone_is_its_organisation_s_too(tmp_path, sample_data,
+                                                  write_record) -> None:
+    """The organisation the config gives keeps the config's time zone, so a meeting in
+    that zone is not labelled as another's."""
+    del sample_data["organisation"], sample_data["meeting"]["timezone"]
+    config, _ = load_config(write_yaml(tmp_path / "c.yaml", {
+        "timezone": "Europe/London", "organisation": {"name": "Deccan Home UK"}}))
+    record = load_record(write_record(sample_data), config)
+    assert ("Europe/London", "Europe/London") == (record.organisation.timezone,
+                                                  record.meeting.timezone)
+
+
 def test_missing_organisation_without_config_is_required(sample_data, write_record) -> None:
     """With no config, a record must name its organisation."""
     del sample_data["organisation"]

@@ -133,3 +133,20 @@ def test_enclosure_files_are_found_beside_the_record(tmp_path, write_record,
     assert ("enclosures.1.file", "a file to attach, relative to the record's folder") == (
         problem.field, problem.expected)
     assert problem.message == f"no such file: {tmp_path / 'missing.pdf'}"
+
+
+@pytest.mark.parametrize("order", [("enclosures.1", "enclosures.1.file"),
+                                   ("enclosures.1.file", "enclosures.1")])
+def test_a_csv_gives_an_enclosure_its_text_and_file_in_either_order(tmp_path, order) -> None:
+    """`enclosures.1` is the item's text and `enclosures.1.file` its file, whichever
+    column comes first (this once stopped a batch with a traceback)."""
+    from letterkit.sources import csv_rows, open_csv
+
+    (tmp_path / "order.pdf").write_bytes(b"%PDF-1.4")
+    path = tmp_path / "rows.csv"
+    values = {"enclosures.1": "Copy of the order", "enclosures.1.file": "order.pdf"}
+    path.write_text(f"reference,{order[0]},{order[1]}\nR-1,{values[order[0]]},"
+                    f"{values[order[1]]}\n", encoding="utf-8")
+    ((row, data),) = list(csv_rows(open_csv(path)))
+    assert 2 == row
+    assert [{"what": "Copy of the order", "file": "order.pdf"}] == data["enclosures"]

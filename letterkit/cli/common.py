@@ -60,7 +60,7 @@ class State:
                       ) -> WriteOptions:
         return WriteOptions(kinds=kinds, out_dir=out_dir, today=letter_date,
                             config=self.config, language=language, layout=layout,
-                            templates=self.templates(templates_dir), force=force,
+                            templates=templates_dir, force=force,
                             emails=emails, strict=strict, pdf=pdf, resume=resume)
 
 
@@ -94,11 +94,7 @@ config_option = click.option(
 def _language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    try:
-        return check_language(value.lower())
-    except InputError as error:
-        raise InputError([dataclasses.replace(p, field="--lang") for p in error.problems]
-                         ) from None
+    return check_language(value.lower(), field="--lang")
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: dt.datetime | None
