@@ -23,6 +23,7 @@ class Letter:
     language: str
     layout: str
     docx: bytes
+    native_digits: bool = False  # its dates, times and amounts in the language's digits
 
     @property
     def definition(self) -> Kind:
@@ -81,4 +82,5 @@ def render_letter(
     check_language(language)
     compiled = compile_template(template, language, native_digits=native_digits)
     context = letter_context(record, kind=kind, language=language, layout=layout, today=today)
-    return Letter(record.reference, kind, language, layout, compiled.render(context))
+    return Letter(record.reference, kind, language, layout, compiled.render(context),
+                  native_digits)

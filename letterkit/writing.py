@@ -288,7 +288,8 @@ def _invitation(letter: Letter, record: Record, now: dt.datetime,
     if not letter.definition.invitation or from_ is None or record.meeting is None:
         return None
     return build_invitation(record, language=letter.language, now=now,
-                            organizer_email=from_.addr_spec, previous=existing("ics"))
+                            organizer_email=from_.addr_spec, previous=existing("ics"),
+                            native_digits=letter.native_digits)
 
 
 def _email(letter: Letter, record: Record, now: dt.datetime, reply_to: str | None,

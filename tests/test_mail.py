@@ -378,3 +378,15 @@ def test_copy_to_names_exactly_whom_the_email_copies(sample_data) -> None:
     assert "Anil Rao, Installer" in docx_text(letter.docx)
     assert [("cc.2.email", "Anil Rao is copied on the resolution letter but has no email "
              "address, so its email does not copy them")] == [(n.field, n.message) for n in notes]
+
+
+def test_native_digits_reach_the_email() -> None:
+    """With the config's native digits, the meeting email writes the date and time as
+    the letter does."""
+    record = load_record(TELUGU)
+    letter = make_letter(record, "meeting", language="te", layout="block", today=NOW.date(),
+                         native_digits=True)
+    made = {f.ext: f.data for f in letter_files(letter, record, now=NOW)[0]}
+    message = parse(made["eml"])
+    assert "౨౫ నవంబర్ ౨౦౨౬" in str(message["Subject"])
+    assert "౧౧:౦౦" in body(message, "plain")

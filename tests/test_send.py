@@ -45,6 +45,15 @@ def test_send_delivers_each_email_once(cli, smtp_server, letters) -> None:
     assert 3 == again.stdout.count("not sent again")
 
 
+def test_an_email_named_twice_goes_once(cli, smtp_server, letters) -> None:
+    """The folder and a file in it, named together, send that file once."""
+    mailbox, port = smtp_server
+    one = letters / "CMP-2026-0142" / "acknowledgement.en.eml"
+    result = send(cli, port, str(letters), str(one), str(one))
+    assert 0 == result.exit_code, result.output
+    assert 3 == len(mailbox.messages)
+
+
 def test_sent_log_records_each_message(cli, smtp_server, letters) -> None:
     """sent.csv beside the messages lists each one sent, with its Message-ID."""
     _, port = smtp_server

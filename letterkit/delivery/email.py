@@ -139,7 +139,7 @@ def build_email(
     in as a `text/calendar; method=REQUEST` alternative. `now` is the Date it shows until
     `send` stamps the moment it goes."""
     kind = letter.definition
-    formats = Formats.for_language(letter.language)
+    formats = Formats.for_language(letter.language, native_digits=letter.native_digits)
     from_ = sender(record)
     assert from_ is not None and record.customer.email, "check email_problems first"
     message = EmailMessage(policy=SMTP)

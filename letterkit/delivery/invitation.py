@@ -38,15 +38,17 @@ def build_invitation(
     now: dt.datetime,
     organizer_email: str,
     previous: bytes | None = None,
+    native_digits: bool = False,
 ) -> bytes:
-    """The meeting as an iCalendar file with METHOD:REQUEST.
+    """The meeting as an iCalendar file with METHOD:REQUEST, its text in `language` (with
+    that language's own digits, if `native_digits`).
 
     `previous` is the invitation made before for this meeting, if any: when the time or
     place has changed since, SEQUENCE rises by one so calendars take the update.
     """
     meeting = record.meeting
     assert meeting is not None
-    formats = Formats.for_language(language)
+    formats = Formats.for_language(language, native_digits=native_digits)
     start = meeting.local_start()
     end = start + dt.timedelta(minutes=meeting.minutes)
     domain = organizer_email.partition("@")[2]

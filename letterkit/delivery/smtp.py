@@ -139,7 +139,7 @@ def eml_files(paths: Iterable[Path]) -> list[Path]:
             raise InputError.at("no such file or folder", file=str(path))
     if not files:
         raise InputError.at("no .eml files found", file=" ".join(map(str, paths)))
-    return files
+    return list({path.resolve(): path for path in files}.values())  # each file once
 
 
 def sent_before(outgoing: Outgoing) -> str | None:
@@ -229,20 +229,24 @@ def send_all(
     log that tells exactly what went out; what did not can be sent by running again.
     """
     report = SendReport()
-    todo = []
+    logs: dict[Path, dict[str, str]] = {}  # each folder's log, read once
+    todo: dict[tuple[Path, str], Outgoing] = {}  # each message once, however often named
     for outgoing in messages:
-        sent_at = already_sent(sent_log(outgoing.path)).get(outgoing.message_id)
+        log = sent_log(outgoing.path)
+        if log not in logs:
+            logs[log] = already_sent(log)
+        sent_at = logs[log].get(outgoing.message_id)
         if sent_at:
             report.already_sent.append((outgoing.path, sent_at))
         else:
-            todo.append(outgoing)
+            todo.setdefault((log, outgoing.message_id), outgoing)
     if not todo:
         return report
     smtp = connect(settings)
     interval = 60.0 / per_minute if per_minute else 0.0
     last: float | None = None
     try:
-        for outgoing in todo:
+        for outgoing in todo.values():
             if last is not None and interval:
                 wait = last + interval - clock()
                 if wait > 0:
