@@ -45,7 +45,7 @@ def make_csv(path: Path, rows: int) -> Path:
     """A CSV of `rows` complaints made from the samples, every fifth one in Telugu."""
     samples = [yaml.safe_load((data_path("samples") / name).read_text(encoding="utf-8"))
                for name in ("complaint.yaml", "complaint.te.yaml")]
-    columns = csv_columns(Record)
+    columns = csv_columns(Record, shorthand=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()

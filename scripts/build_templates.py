@@ -386,7 +386,7 @@ def bullets(doc, loop: str, item: str) -> None:
     control(doc, "endfor")
 
 
-# --- the three letters -----------------------------------------------------------------
+# --- the four letters ------------------------------------------------------------------
 
 def acknowledgement(doc) -> None:
     para(doc, "Letter Text",

@@ -28,10 +28,8 @@ def cli() -> Callable[..., Result]:
 
     runner = CliRunner()
 
-    def run(*args: object, env: dict[str, str] | None = None, input: str | None = None
-            ) -> Result:
-        return runner.invoke(main, [str(a) for a in args], env=env, input=input,
-                             catch_exceptions=False)
+    def run(*args: object, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
 
     return run
 

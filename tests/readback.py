@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -80,6 +81,14 @@ def pdf_words(pdf: Path) -> list[tuple[str, float, int]]:
         for x, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', chunk):
             words.append((word, float(x), page))
     return words
+
+
+def pdf_text(pdf: Path) -> str:
+    """A PDF's text, as pdftotext reads it."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
 
 
 def ooxml_errors(docs: list[Path]) -> dict[str, list[dict]]:

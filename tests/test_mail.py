@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from letterkit import kind_named, load_record, make_letter, validate_record
+from letterkit import load_record, make_letter, validate_record
 from letterkit.resources import data_path
 from letterkit.writing import letter_files
 
@@ -285,7 +285,8 @@ def test_telugu_emails_greet_the_customer(kind) -> None:
                                                                                "Subject")
     # A letter sent as the email is written to the reader (గారికి); a covering note
     # greets them as an email does (గారు).
-    case = "గారికి" if kind_named(kind).email == "letter" else "గారు"
+    case = {"acknowledgement": "గారికి", "meeting": "గారు", "resolution": "గారు",
+            "follow-up": "గారికి"}[kind]
     for subtype in ("plain", "html"):
         assert f"శ్రీ వెంకట సుబ్బారావు {case}, నమస్కారం." in body(message, subtype)
 

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import email
 import email.policy
-import subprocess
 
 import pytest
 
 from letterkit.delivery.pdf import PdfConverter
 from letterkit.resources import data_path
 
-from readback import libreoffice
+from readback import libreoffice, pdf_text
 
 pytestmark = pytest.mark.libreoffice
 DATE = "2026-11-23"
 MEETING_DAY = "2026-11-25"  # the samples' acknowledgement, meeting and resolution may all
 
-
-
-def pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def test_render_pdf_telugu(cli, tmp_path) -> None:

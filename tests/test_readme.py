@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from letterkit.resources import data_path
+from letterkit.inputs import write_samples
 
-from readback import libreoffice
+from readback import libreoffice, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -57,9 +57,7 @@ def samples(tmp_path) -> Path:
     """A folder with the sample record, the Telugu one and the CSV, as `letterkit sample`
     writes them."""
     folder = tmp_path / "work"
-    folder.mkdir()
-    for name in ("complaint.yaml", "complaint.te.yaml", "complaints.csv"):
-        shutil.copy(data_path("samples") / name, folder / name)
+    write_samples(folder)
     return folder
 
 
@@ -102,7 +100,7 @@ def test_the_ten_line_script_writes_what_render_writes(samples, tmp_path) -> Non
         elif name.endswith(".eml"):
             assert _email_facts(a) == _email_facts(b), name
         else:
-            assert _pdf_text(mine / name) == _pdf_text(theirs / name), name
+            assert pdf_text(mine / name) == pdf_text(theirs / name), name
 
 
 def _without_stamps(ics: bytes) -> bytes:
@@ -127,13 +125,6 @@ def _email_facts(raw: bytes) -> tuple[object, ...]:
         parts.append((part.get_content_type(), part.get_filename(), payload))
     parts.insert(0, (message.get_content_type(), None, b""))  # without its random boundary
     return tuple(headers), tuple(parts)
-
-
-def _pdf_text(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def test_batch_check_and_send_examples_run(samples, smtp_server) -> None:

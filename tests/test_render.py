@@ -14,7 +14,6 @@ from letterkit import (
     LAYOUTS,
     InputError,
     TemplateError,
-    kind_named,
     make_letter,
     validate_record,
 )
@@ -27,6 +26,16 @@ TODAY = dt.date(2026, 11, 23)
 def render(data, kind="resolution", layout="block", **kwargs) -> bytes:
     record = validate_record(data)
     return make_letter(record, kind, language="en", layout=layout, today=TODAY, **kwargs).docx
+
+
+# What each of the sample's letters copies and encloses, as the customer should read it:
+# the resolution and follow-up go to the people involved; only the resolution encloses.
+SAMPLE_COPIES_AND_ENCLOSURES = {
+    "acknowledgement": ([], False),
+    "meeting": ([], False),
+    "resolution": (["Suresh Kumar, Delivery Operations Lead"], True),
+    "follow-up": (["Suresh Kumar, Delivery Operations Lead"], False),
+}
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -44,13 +53,12 @@ def test_sample_letter_is_complete(sample_data, kind, layout) -> None:
                      "Subject: Refrigerator delivered with a damaged door",
                      "Yours sincerely,", "Ravi Teja", "Customer Care Manager"):
         assert expected in text, f"{expected!r} missing from {kind}-{layout}"
-    definition = kind_named(kind)
-    copied = definition.copied(validate_record(sample_data))
+    copied, encloses = SAMPLE_COPIES_AND_ENCLOSURES[kind]
     assert ("Copy to:" in text) == bool(copied)
-    for person in copied:
-        assert f"{person.name}, {person.title}" in text
-    assert ("Enclosure:" in text) == definition.encloses
-    assert ("Copy of the replacement order" in text) == definition.encloses
+    for line in copied:
+        assert line in text
+    assert ("Enclosure:" in text) == encloses
+    assert ("Copy of the replacement order" in text) == encloses
 
 
 def test_acknowledgement_follows_the_practice(sample_data) -> None:
