@@ -27,6 +27,8 @@ from letterkit.record import (
 )
 from letterkit.sources import load_data_file
 
+Security = Literal["none", "starttls", "ssl"]
+
 
 class SmtpConfig(BaseModel):
     """The mail server for `letterkit send`. The password is never stored here: it comes
@@ -36,7 +38,7 @@ class SmtpConfig(BaseModel):
 
     host: str = "localhost"
     port: int | None = None
-    security: Literal["none", "starttls", "ssl"] = "none"
+    security: Security = "none"
     user: str | None = None
 
 

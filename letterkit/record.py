@@ -282,7 +282,7 @@ def _expected(err: Any) -> str | None:
     kind: str = err["type"]
     if kind == "literal_error":
         return str(err["ctx"]["expected"])
-    return _EXPECTED.get(kind.partition("_")[0] if kind != "missing" else kind)
+    return _EXPECTED.get(kind.partition("_")[0])
 
 
 def _message(root: type[BaseModel], err: Any) -> str:

@@ -157,6 +157,19 @@ def test_settings_from_environment(smtp_server, letters) -> None:
     assert 3 == len(mailbox.messages)
 
 
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("LETTERKIT_SMTP_PORT", "twenty-five", "error: LETTERKIT_SMTP_PORT: twenty-five is not a "
+     "whole number"),
+    ("LETTERKIT_SMTP_SECURITY", "tls", "error: LETTERKIT_SMTP_SECURITY: tls is not one of"),
+])
+def test_a_wrong_setting_in_the_environment_is_named(cli, letters, variable, value,
+                                                    message) -> None:
+    """A mistyped environment setting is refused naming the variable, not a traceback."""
+    result = cli("send", str(letters), env={variable: value})
+    assert 2 == result.exit_code
+    assert message in result.stderr
+
+
 def test_rate_limit_spaces_the_messages(smtp_server, letters) -> None:
     """--rate N keeps to N messages a minute by waiting between them."""
     _, port = smtp_server

@@ -86,7 +86,7 @@ class PdfConverter:
 def converter_for_this_process() -> PdfConverter:
     """One converter (and LibreOffice profile) per process, removed when it exits; without
     LibreOffice, a MissingTool error saying how to install it."""
-    soffice()
+    soffice()  # said now, before any letter is written, not when the first PDF is due
     return _converter()
 
 

@@ -4,6 +4,7 @@ sent twice and nothing sent is forgotten."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -17,12 +18,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
-from typing import Literal
 
-from letterkit.config import SmtpConfig
+from letterkit.config import Security, SmtpConfig
 from letterkit.errors import InputError, LetterkitError, Problem
+from letterkit.record import validate
 
-Security = Literal["none", "starttls", "ssl"]
 LOG_NAME = "sent.csv"
 LOG_COLUMNS = ("sent_at", "message_id", "file", "recipients", "refused")
 _DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -51,19 +51,22 @@ class SmtpSettings:
         return settings if env is None else settings.with_env(env)
 
     def with_env(self, env: Mapping[str, str]) -> SmtpSettings:
-        """Settings overridden by LETTERKIT_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD."""
-        values = {
-            "host": env.get("LETTERKIT_SMTP_HOST") or self.host,
-            "port": int(env["LETTERKIT_SMTP_PORT"]) if env.get("LETTERKIT_SMTP_PORT")
-            else self.port,
-            "security": env.get("LETTERKIT_SMTP_SECURITY") or self.security,
-            "user": env.get("LETTERKIT_SMTP_USER") or self.user,
-            "password": env.get("LETTERKIT_SMTP_PASSWORD") or self.password,
-        }
-        if values["security"] not in _DEFAULT_PORTS:
-            raise InputError.at(f"{values['security']} is not one of: none, starttls, ssl",
-                                field="LETTERKIT_SMTP_SECURITY")
-        return SmtpSettings(**values, timeout=self.timeout)  # type: ignore[arg-type]
+        """Settings overridden by LETTERKIT_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD;
+        a value that is not one the config would take is an error naming its variable."""
+        given = {name: env[f"LETTERKIT_SMTP_{name.upper()}"]
+                 for name in ("host", "port", "security", "user")
+                 if env.get(f"LETTERKIT_SMTP_{name.upper()}")}
+        mine = {"host": self.host, "port": self.port, "security": self.security,
+                "user": self.user}
+        try:
+            checked = validate(SmtpConfig, {**mine, **given})
+        except InputError as error:
+            raise InputError([dataclasses.replace(
+                p, field=f"LETTERKIT_SMTP_{(p.field or '').upper()}") for p in error.problems]
+            ) from None
+        return SmtpSettings(checked.host, checked.port, checked.security, checked.user,
+                            env.get("LETTERKIT_SMTP_PASSWORD") or self.password,
+                            self.timeout)
 
 
 @dataclass(frozen=True)
