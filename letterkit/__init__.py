@@ -70,12 +70,14 @@ _EXPORTS = {
     "KindNotPossible": "letterkit.errors",
     "TemplateError": "letterkit.errors",
     "OutputExists": "letterkit.errors",
+    "CannotWrite": "letterkit.errors",
     "MissingTool": "letterkit.errors",
 }
 
 __all__ = [
     "__version__",
     "BatchSummary",
+    "CannotWrite",
     "Config",
     "Finding",
     "InputError",
@@ -122,6 +124,7 @@ if TYPE_CHECKING:
     from letterkit.delivery.smtp import SendReport, SmtpSettings, send_messages
     from letterkit.docx.check import check_template
     from letterkit.errors import (
+        CannotWrite,
         InputError,
         KindNotPossible,
         LetterkitError,

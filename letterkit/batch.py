@@ -88,7 +88,8 @@ def process_rows(
                                                     row=number)))
         except LetterkitError as error:
             result.outcome.error = error
-    converter = converter_for_this_process() if options.pdf and records else None
+    converter = (converter_for_this_process(options.config.soffice)
+                 if options.pdf and records else None)
     before = converter.starts if converter is not None else 0
     outcomes = write_records([record for _, record in records], options, converter=converter)
     for (result, _), outcome in zip(records, outcomes, strict=True):
@@ -123,10 +124,12 @@ def run_batch(
     them reads the file once more), `on_row` each row's result as it finishes."""
     started = time.perf_counter()
     source = csv_file if isinstance(csv_file, CsvSource) else open_csv(csv_file, delimiter)
-    # Files are not flushed one by one: the whole batch is synced once at the end.
-    options = dataclasses.replace(options or WriteOptions(), durable=False).fixed()
+    # Files are not flushed one by one: the whole batch is synced once at the end, where
+    # the system can (Windows has no os.sync: there each file is flushed as it is written).
+    sync = getattr(os, "sync", None)
+    options = dataclasses.replace(options or WriteOptions(), durable=sync is None).fixed()
     if options.pdf:
-        soffice()  # without LibreOffice, say how to install it before any row is made
+        soffice(options.config.soffice)  # without LibreOffice, say how to get it, at once
     if on_start is not None:
         on_start(count_rows(source))
     out_dir = options.out_dir
@@ -164,8 +167,8 @@ def run_batch(
                     break
         else:
             summary.stopped_early = not _in_pool(rows, options, name, jobs, record)
-    if not options.durable:
-        os.sync()  # the letters were written without a sync each; make them durable now
+    if sync is not None:
+        sync()
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -2,12 +2,15 @@
 
 It saves staff from repeating the organisation in every record. Looked for, first found wins:
 `--config FILE`, then `$LETTERKIT_CONFIG`, then `letterkit.yaml` in the current folder, then
-`$XDG_CONFIG_HOME/letterkit/config.yaml` (`~/.config/letterkit/config.yaml`).
+`letterkit/config.yaml` in the user's settings folder: `%APPDATA%` on Windows,
+`~/Library/Application Support` on macOS, `$XDG_CONFIG_HOME` or `~/.config` on Linux (where
+Windows and macOS users who followed Linux habits are still heard too).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +28,7 @@ from letterkit.record import (
     TimeZone,
     validate,
 )
+from letterkit.resources import user_folders
 from letterkit.sources import load_data_file
 
 Security = Literal["none", "starttls", "ssl"]
@@ -61,14 +65,17 @@ class Config(BaseModel):
     # (a YAML file laid out like locales/en/practice.yaml, relative to the config file).
     respond_within_working_days: int = 1
     practice_words: Path | None = None
+    # LibreOffice's soffice program, when it is not where its installer puts it.
+    soffice: Path | None = None
 
 
-def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:
+def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                      platform: str = sys.platform) -> list[Path]:
     """Where a config file is looked for when none is named, in order."""
     env = os.environ if env is None else env
     cwd = Path.cwd() if cwd is None else cwd
-    xdg = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return [cwd / "letterkit.yaml", Path(xdg) / "letterkit" / "config.yaml"]
+    return [cwd / "letterkit.yaml", *(folder / "config.yaml"
+                                      for folder in user_folders("config", env, platform))]
 
 
 def load_config(
@@ -96,7 +103,7 @@ def load_config(
     if data is None:
         return Config(), found
     config = validate(Config, data, file=str(found), expected="config settings")
-    for name in ("templates", "practice_words"):
+    for name in ("templates", "practice_words", "soffice"):
         value = getattr(config, name)
         if value is not None and not value.is_absolute():
             config = config.model_copy(update={name: found.parent / value})

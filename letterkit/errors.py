@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Self
 
 # What kind of problem a Problem is, for programs that act on it (the CLI adds its advice).
 EXISTS = "exists"  # a file is already there and was left as it was
@@ -13,6 +14,7 @@ MISSING = "missing"  # the record lacks what a letter needs
 DATE = "date"  # the letter's date is outside the days the letter may carry
 PRACTICE = "practice"  # the practice checks found fault, and the caller asked for none
 LATE = "late"  # the first answer is later than it should be
+LOCKED = "locked"  # a file could not be written: open in another program, or no permission
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class LetterkitError(Exception):
         field: str | None = None,
         expected: str | None = None,
         code: str | None = None,
-    ) -> LetterkitError:
+    ) -> Self:
         return cls(Problem(message, file=file, row=row, field=field, expected=expected,
                            code=code))
 
@@ -80,5 +82,10 @@ class OutputExists(LetterkitError):
     """A file is already there, and replacing it was not asked for."""
 
 
+class CannotWrite(LetterkitError):
+    """A file could not be written: open in another program (Word locks what it has open),
+    a folder without permission, a full disk."""
+
+
 class MissingTool(LetterkitError):
-    """A program letterkit needs for this (LibreOffice, pdftoppm) is not installed."""
+    """A program letterkit needs for this (LibreOffice) is not installed or not found."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
 from pathlib import Path
 
-from letterkit.errors import EXISTS, InputError, OutputExists
+from letterkit.errors import EXISTS, LOCKED, CannotWrite, InputError, OutputExists
 
 # Windows refuses these as file or folder names, whatever the extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -53,10 +54,15 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool 
     once cannot both write the same letter. An interrupted or killed process never leaves
     a partial file under the final name. `durable` also flushes the file to disk before it
     gets its name (against power loss); a batch turns it off per file and syncs at the end.
+    The file gets the permissions the user's umask gives, as any program's new file does.
+    A file that cannot be written (open in Word, no permission, disk full) is a
+    CannotWrite error naming it.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _new_temporary(path)
+    except OSError as error:
+        raise _cannot_write(path, error) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -67,8 +73,33 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool 
             os.replace(tmp, path)
         else:
             _link_new(tmp, path)
+    except OSError as error:
+        raise _cannot_write(path, error) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty temporary file beside `path`. Not tempfile.mkstemp: that makes it
+    private (0600) whatever the umask, and a letter keeps its temporary file's mode."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
+
+
+def _cannot_write(path: Path, error: OSError) -> CannotWrite:
+    reason = error.strerror or str(error)
+    if isinstance(error, PermissionError):
+        return CannotWrite.at(
+            f"cannot write it ({reason}): if it is open in Word or another program, close "
+            f"it there, then run again; otherwise check you may write to {path.parent}",
+            file=str(path), code=LOCKED)
+    return CannotWrite.at(f"cannot write it: {reason}", file=str(path), code=LOCKED)
 
 
 def _link_new(tmp: Path, path: Path) -> None:
@@ -77,7 +108,8 @@ def _link_new(tmp: Path, path: Path) -> None:
     except FileExistsError:
         raise OutputExists.at("already exists", file=str(path), code=EXISTS) from None
     except OSError:
-        # A file system without hard links: fall back to check-then-rename.
+        # A file system without hard links (FAT on a USB stick, which says EPERM on
+        # Linux): check, then rename.
         if path.exists():
             raise OutputExists.at("already exists", file=str(path), code=EXISTS) from None
         os.replace(tmp, path)

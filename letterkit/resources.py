@@ -1,8 +1,12 @@
-"""Where the shipped templates, catalogs and samples are, installed or in a checkout."""
+"""Where letterkit's files are: the shipped templates, catalogs and samples (installed or in
+a checkout), and the folders of the user's own settings and additions."""
 
 from __future__ import annotations
 
 import functools
+import os
+import sys
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 
@@ -20,3 +24,25 @@ def data_path(name: str) -> Path:
     if installed.is_dir():
         return installed
     return _CHECKOUT / name
+
+
+def user_folders(kind: str, env: Mapping[str, str] | None = None,
+                 platform: str = sys.platform) -> list[Path]:
+    """The user's own letterkit folders of a kind ("config" for settings, "data" for what
+    they add, such as catalogs), this system's usual place first: `%APPDATA%` or
+    `%LOCALAPPDATA%` on Windows, `~/Library/Application Support` on macOS, the XDG folders
+    (`~/.config`, `~/.local/share`) on Linux. The XDG place is kept on every system, for
+    those who followed Linux habits."""
+    env = os.environ if env is None else env
+    variable, default = _XDG[kind]
+    xdg = Path(env.get(variable) or Path.home() / default) / "letterkit"
+    if platform not in ("win32", "darwin"):
+        return [xdg]  # platformdirs would say the same, from os.environ
+    import platformdirs
+
+    native = (platformdirs.user_config_path("letterkit", appauthor=False, roaming=True)
+              if kind == "config" else platformdirs.user_data_path("letterkit", appauthor=False))
+    return list(dict.fromkeys([native, xdg]))
+
+
+_XDG = {"config": ("XDG_CONFIG_HOME", ".config"), "data": ("XDG_DATA_HOME", ".local/share")}

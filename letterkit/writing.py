@@ -18,7 +18,7 @@ from letterkit.delivery.invitation import build_invitation
 from letterkit.delivery.pdf import PdfConverter, converter_for_this_process, first_page_png
 from letterkit.docx.check import ensure_usable
 from letterkit.docx.find import custom_templates_dir, find_template, is_shipped
-from letterkit.errors import InputError, LetterkitError, OutputExists, Problem
+from letterkit.errors import CannotWrite, InputError, LetterkitError, OutputExists, Problem
 from letterkit.i18n.languages import check_language
 from letterkit.inputs import load_record
 from letterkit.kinds import Kind, kind_named, plan_kinds
@@ -155,7 +155,8 @@ def write_records(records: Iterable[Record], options: WriteOptions | None = None
     """
     options = (options or WriteOptions()).fixed()
     if options.pdf and converter is None:
-        converter = converter_for_this_process()  # without LibreOffice: how to install it
+        # Without LibreOffice: how to install it, before any letter is written.
+        converter = converter_for_this_process(options.config.soffice)
     outcomes, pending = [], []
     for record in records:
         outcome = RecordOutcome(reference=record.reference)
@@ -246,13 +247,14 @@ def _letter(record: Record, kind: Kind, options: WriteOptions, language: str,
 def preview_png(record: Record, kind: str, options: WriteOptions | None = None,
                 *, converter: PdfConverter | None = None) -> bytes:
     """A picture (PNG) of the first page of one letter, made as `write_records` would make
-    it, to look at before it goes. Needs LibreOffice and pdftoppm."""
+    it, to look at before it goes. Needs LibreOffice."""
     options = (options or WriteOptions()).fixed()
     assert options.today is not None
     chosen, _ = plan_kinds(record, [kind], today=options.today)
     letter = _letter(record, chosen[0], options, options.language_for(record),
                      options.layout_for(record))
-    return first_page_png(letter.docx, converter or converter_for_this_process())
+    return first_page_png(letter.docx,
+                          converter or converter_for_this_process(options.config.soffice))
 
 
 def letter_files(
@@ -345,7 +347,7 @@ def _write_or_keep(outcome: RecordOutcome, letter: Letter, options: WriteOptions
         return True
     try:
         write_atomic(target, file.data, force=options.force, durable=options.durable)
-    except OutputExists as error:
+    except (OutputExists, CannotWrite) as error:  # this file only: the others go on
         outcome.problems += error.problems
         return False
     outcome.written.append(WrittenFile(letter.kind, letter.language, target,

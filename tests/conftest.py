@@ -4,6 +4,8 @@ templates, and a real SMTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import copy
+import os
+import signal
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,21 @@ from click.testing import CliRunner, Result
 from letterkit.resources import data_path
 
 SAMPLE = data_path("samples") / "complaint.yaml"
+
+# What Linux (and macOS) have and Windows lacks: letterkit must run without them.
+POSIX_ONLY = [(os, "sync"), (os, "killpg"), (signal, "SIGKILL")]
+
+
+@pytest.fixture(autouse=True)
+def as_on_windows(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test runs without the calls Windows lacks (unless marked `posix`, for the few
+    that use them to stage a crash or test the POSIX path itself), and with a catalogs
+    folder of its own, so no test reads or writes the user's real one."""
+    if request.node.get_closest_marker("posix") is None:
+        for module, name in POSIX_ONLY:
+            monkeypatch.delattr(module, name, raising=False)
+    monkeypatch.setenv("LETTERKIT_LOCALES", str(tmp_path_factory.mktemp("user-locales")))
 
 
 @pytest.fixture

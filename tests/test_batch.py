@@ -218,6 +218,7 @@ def test_unreadable_csv_is_a_clear_error(cli, tmp_path, content, message) -> Non
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.posix  # SIGKILL stages the crash
 def test_killed_batch_leaves_no_half_files_and_resumes(tmp_path) -> None:
     """A batch killed mid-run leaves only whole letters; --resume finishes the rest."""
     source = write_csv(tmp_path / "in.csv", rows_like_sample(120))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po, write_po
 
 from letterkit import KINDS, load_record, make_letter, validate_record
 from letterkit.docx.find import shipped_templates_dir
@@ -205,22 +207,70 @@ def test_pybabel_reads_docx_through_the_entry_point(tmp_path) -> None:
     assert 'msgid "What we will do"' in pot.read_text(encoding="utf-8")
 
 
-def test_update_adds_a_new_language(tmp_path, cli, monkeypatch) -> None:
-    """`i18n update --add hi` starts a Hindi catalog with every message to translate."""
-    import shutil
-
-    import letterkit.i18n.languages
-
-    locales = tmp_path / "locales"
-    shutil.copytree(data_path("locales"), locales)
-    monkeypatch.setattr(letterkit.i18n.languages, "locales_dir", lambda: locales)
+def test_update_adds_a_new_language_in_the_users_folder(tmp_path, cli, sample_data,
+                                                       write_record) -> None:
+    """`i18n update --add hi` starts a Hindi catalog, with every message to translate, in
+    the user's catalogs folder, and leaves the shipped catalogs as they were; letters are
+    refused in Hindi, with the count of what is missing, until it is translated."""
+    shipped = {p: p.read_bytes() for p in data_path("locales").rglob("*") if p.is_file()}
+    mine = Path(os.environ["LETTERKIT_LOCALES"])
     result = cli("i18n", "update", "--add", "hi")
     assert 0 == result.exit_code, result.output
-    assert (locales / "hi" / "LC_MESSAGES" / "messages.po").is_file()
-    assert "(0 to translate)" in result.stdout  # Telugu stays complete
     every = sum(1 for m in extract_messages(sorted(shipped_templates_dir().glob("*.docx")))
                 if m.id)
-    assert f"hi/LC_MESSAGES/messages.po ({every} to translate)" in result.stdout
+    assert f"{mine / 'hi' / 'LC_MESSAGES' / 'messages.po'} ({every} to translate)" \
+        in result.stdout
+    assert f"{mine / 'te' / 'LC_MESSAGES' / 'messages.po'} (0 to translate)" in result.stdout
+    assert shipped == {p: p.read_bytes() for p in data_path("locales").rglob("*")
+                       if p.is_file()}
+
+    listed = cli("languages")
+    assert f"hi  ({mine / 'hi' / 'LC_MESSAGES' / 'messages.po'})  not ready: {every} of " \
+        f"{every} messages to translate" in listed.stdout
+    refused = cli("render", write_record(sample_data), "--lang", "hi", "-o", tmp_path / "out")
+    assert 2 == refused.exit_code
+    assert f"does not yet translate {every} of the {every} messages" in refused.stderr
+    assert not (tmp_path / "out").exists()
+
+    # Translated (here: each message by itself), the language writes letters.
+    path = mine / "hi" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="hi")
+    for message in catalog:
+        if message.id:
+            message.string = message.id if isinstance(message.id, str) else message.id
+            message.flags.discard("fuzzy")
+    with path.open("wb") as fh:
+        write_po(fh, catalog)
+    made = cli("render", write_record(sample_data), "--lang", "hi", "-o", tmp_path / "out",
+               "-k", "acknowledgement")
+    assert 0 == made.exit_code, made.output
+    assert (tmp_path / "out" / "CMP-2026-0142" / "acknowledgement.hi.docx").is_file()
+
+
+def test_compile_writes_only_the_users_catalogs(cli) -> None:
+    """`i18n compile` checks the shipped catalogs without writing beside them."""
+    shipped = {p: p.stat().st_mtime_ns for p in data_path("locales").rglob("*") if p.is_file()}
+    assert 0 == cli("i18n", "update").exit_code
+    result = cli("i18n", "compile")
+    assert 0 == result.exit_code, result.output
+    mine = Path(os.environ["LETTERKIT_LOCALES"])
+    assert f"wrote {mine / 'te' / 'LC_MESSAGES' / 'messages.mo'}" in result.stdout
+    assert shipped == {p: p.stat().st_mtime_ns for p in data_path("locales").rglob("*")
+                       if p.is_file()}
+
+
+def test_shipped_template_catalog_is_current() -> None:
+    """locales/messages.pot (what a catalog is measured against before letters are written
+    in its language) holds exactly the messages of the shipped templates and letterkit."""
+    with (data_path("locales") / "messages.pot").open("rb") as fh:
+        pot = read_po(fh)
+    extracted = extract_messages(sorted(shipped_templates_dir().glob("*.docx")))
+
+    def ids(catalog) -> set[tuple[str | None, str]]:
+        return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
+
+    assert ids(extracted) == ids(pot)
 
 
 @pytest.mark.parametrize(("language", "name"), [

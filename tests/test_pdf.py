@@ -99,8 +99,11 @@ def test_without_libreoffice_pdf_says_how_to_install(cli, tmp_path, monkeypatch)
     record = str(data_path("samples") / "complaint.yaml")
     result = cli("render", record, "--pdf", "-o", str(tmp_path / "out"))
     assert 2 == result.exit_code
-    assert result.stderr.startswith("error: PDF output needs LibreOffice: on Debian or "
-                                    "Ubuntu, apt-get install libreoffice-writer-nogui")
+    assert result.stderr.startswith(
+        "error: PDF output and previews need LibreOffice, which was not found: install it "
+        "with your system's packages (Debian or Ubuntu: sudo apt-get install "
+        "libreoffice-writer-nogui")
+    assert "Set LETTERKIT_SOFFICE (or `soffice:` in the config)" in result.stderr
     assert 1 == len(result.stderr.splitlines())
     assert not (tmp_path / "out").exists()
     assert 2 == cli("preview", record, "-k", "meeting").exit_code

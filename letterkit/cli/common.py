@@ -3,9 +3,13 @@ once here), and turning the library's problems into lines on stderr and exit cod
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import functools
+import io
+import os
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,12 +73,35 @@ class Group(click.Group):
     option's check or in a command), into stderr lines and the contract's exit status;
     anything else is a bug and keeps its traceback."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        survive_any_encoding()
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LetterkitError as error:
             report(error.problems)
             ctx.exit(exit_code(error))
+
+
+def survive_any_encoding() -> None:
+    """Make printing a Telugu name unable to fail. Output going to a file or a pipe is
+    written as UTF-8 (Windows would use cp1252, which has no Telugu), unless
+    PYTHONIOENCODING chose otherwise; whatever the encoding, a character it lacks is shown
+    as `?` instead of stopping the command."""
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            if codecs.lookup(stream.encoding).name == "utf-8":
+                continue
+            if not stream.isatty() and not os.environ.get("PYTHONIOENCODING"):
+                stream.reconfigure(encoding="utf-8")
+            else:
+                stream.reconfigure(errors="replace")
+        except (LookupError, OSError, ValueError):
+            continue  # a stream that cannot change: leave it as it is
 
 
 # --- the options several commands share ----------------------------------------------
@@ -88,7 +115,8 @@ config_option = click.option(
     "--config", type=click.Path(path_type=Path, dir_okay=False), expose_value=False,
     callback=_remember_config,
     help="Settings file (organisation, handler, language, layout, timezone …). Default: "
-    "$LETTERKIT_CONFIG, ./letterkit.yaml, then ~/.config/letterkit/config.yaml.")
+    "$LETTERKIT_CONFIG, ./letterkit.yaml, then letterkit/config.yaml in your settings folder "
+    "(%APPDATA% on Windows, ~/Library/Application Support on macOS, ~/.config on Linux).")
 
 
 def _language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:

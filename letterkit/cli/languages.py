@@ -9,14 +9,27 @@ import click
 
 from letterkit.cli.common import State, config_option, shown, templates_option
 from letterkit.i18n.catalogs import compile_catalogs, update_catalogs, write_template_catalog
-from letterkit.i18n.languages import available_languages
+from letterkit.i18n.languages import (
+    SETTING,
+    SOURCE_LANGUAGE,
+    available_languages,
+    catalog_path,
+    is_shipped,
+    missing_messages,
+    user_locales_dir,
+)
 
 
 @click.command()
 def languages() -> None:
-    """List the languages letters can be written in."""
+    """List the languages letters can be written in, and where your own catalogs go."""
     for lang in available_languages():
-        click.echo(lang)
+        missing, needed = missing_messages(lang)
+        path = catalog_path(lang)
+        where = "" if lang == SOURCE_LANGUAGE or is_shipped(path) else f"  ({shown(path)})"
+        todo = f"  not ready: {missing} of {needed} messages to translate" if missing else ""
+        click.echo(f"{lang}{where}{todo}")
+    click.echo(f"your catalogs: {shown(user_locales_dir())} (${SETTING} to change)", err=True)
 
 
 @click.group()
@@ -25,14 +38,17 @@ def i18n() -> None:
 
     extract → messages.pot from the templates; update → each language's .po;
     compile → check every catalog is complete and write .mo files. The custom templates
-    in force (--templates, $LETTERKIT_TEMPLATES, the config's) take part too.
+    in force (--templates, $LETTERKIT_TEMPLATES, the config's) take part too. What is
+    written goes to your own catalogs folder ($LETTERKIT_LOCALES, else `letterkit/locales`
+    in your data folder; `letterkit languages` shows it), never into letterkit itself.
     """
 
 
 @i18n.command("extract")
 @templates_option
 @click.option("-o", "--output", "pot", type=click.Path(path_type=Path, dir_okay=False),
-              help="Where to write the template catalog. Default: locales/messages.pot.")
+              help="Where to write the template catalog. Default: messages.pot in your catalogs "
+              "folder (see `letterkit languages`).")
 @config_option
 @click.pass_obj
 def i18n_extract(state: State, templates_dir: Path | None, pot: Path | None) -> None:
@@ -48,7 +64,8 @@ def i18n_extract(state: State, templates_dir: Path | None, pot: Path | None) -> 
 @config_option
 @click.pass_obj
 def i18n_update(state: State, templates_dir: Path | None, new_language: str | None) -> None:
-    """Bring each language's catalog up to date with the templates' wording."""
+    """Bring each language's catalog up to date with the templates' wording: your copy
+    of it, in your catalogs folder, starting from the shipped one."""
     for path, todo in update_catalogs(state.templates(templates_dir), new_language):
         click.echo(f"updated {shown(path)} ({todo} to translate)")
 
@@ -65,5 +82,8 @@ def i18n_compile(state: State, templates_dir: Path | None) -> None:
         for line in report.lines():
             click.echo(f"error: {line}", err=True)
         status = max(status, 0 if report.ok else 1)
-        click.echo(f"wrote {shown(mo)}")
+        if mo is None:
+            click.echo(f"checked {shown(catalog_path(report.language))} (shipped)")
+        else:
+            click.echo(f"wrote {shown(mo)}")
     sys.exit(status)

@@ -2,38 +2,104 @@
 
 One LibreOffice start converts many letters; each process has a private profile, so
 parallel batch workers never share one; every conversion is time-limited and checked,
-because soffice exits 0 even when it made nothing.
+because soffice exits 0 even when it made nothing. LibreOffice is found where each system
+installs it (Windows and macOS installers do not put it on PATH), or where the user says.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
+import io
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from letterkit.errors import LetterkitError, MissingTool, Problem
 
-INSTALL_HINT = (
-    "PDF output needs LibreOffice: on Debian or Ubuntu, apt-get install "
-    "libreoffice-writer-nogui fonts-noto-core poppler-utils; elsewhere, install it from "
-    "https://www.libreoffice.org/download/"
-)
 SECONDS_TO_START = 60.0
 SECONDS_PER_LETTER = 30.0
+SETTING = "LETTERKIT_SOFFICE"
+
+_INSTALL = {
+    "win32": "install it from https://www.libreoffice.org/download/ (or, in PowerShell: "
+             "winget install TheDocumentFoundation.LibreOffice)",
+    "darwin": "install it from https://www.libreoffice.org/download/ (or: brew install "
+              "--cask libreoffice)",
+}
+_INSTALL_LINUX = ("install it with your system's packages (Debian or Ubuntu: sudo apt-get "
+                  "install libreoffice-writer-nogui fonts-noto-core; Fedora: sudo dnf install "
+                  "libreoffice-writer google-noto-sans-telugu-fonts)")
 
 
-def soffice() -> str:
-    """The LibreOffice command, or a one-line error saying how to install it."""
+def install_hint(platform: str = sys.platform) -> str:
+    """How to get LibreOffice on this system, and how to tell letterkit where it is."""
+    how = _INSTALL.get(platform, _INSTALL_LINUX)
+    return (f"PDF output and previews need LibreOffice, which was not found: {how}. "
+            f"Installed somewhere else? Set {SETTING} (or `soffice:` in the config) to its "
+            "soffice program.")
+
+
+def standard_locations(platform: str = sys.platform, env: Mapping[str, str] | None = None,
+                       home: Path | None = None) -> list[Path]:
+    """Where LibreOffice's installers put its program, on this kind of system."""
+    env = os.environ if env is None else env
+    if platform == "win32":
+        bases = [env.get(name) for name in ("ProgramFiles", "ProgramW6432", "ProgramFiles(x86)")]
+        bases += [r"C:\Program Files", r"C:\Program Files (x86)"]
+        local = env.get("LOCALAPPDATA")
+        found = [Path(base) / "LibreOffice" / "program" / "soffice.exe"
+                 for base in dict.fromkeys(b for b in bases if b)]
+        if local:
+            found.append(Path(local) / "Programs" / "LibreOffice" / "program" / "soffice.exe")
+        return found
+    if platform == "darwin":
+        app = Path("LibreOffice.app") / "Contents" / "MacOS" / "soffice"
+        return [Path("/Applications") / app, (home or Path.home()) / "Applications" / app]
+    # libreoffice.org's own Linux packages install under /opt, off PATH.
+    return sorted(Path("/opt").glob("libreoffice*/program/soffice"), reverse=True)
+
+
+def soffice(configured: Path | None = None, *, env: Mapping[str, str] | None = None,
+            platform: str = sys.platform) -> str:
+    """LibreOffice's program: where $LETTERKIT_SOFFICE or the config's `soffice` says, else
+    on PATH, else in its installer's standard folder; or a MissingTool error saying how to
+    install it on this system."""
+    env = os.environ if env is None else env
+    for named, where in ((env.get(SETTING), f"${SETTING}"), (configured, "the config's soffice")):
+        if named:
+            return _program_at(Path(named), where, platform)
     found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        raise MissingTool.at(INSTALL_HINT)
-    return found
+    if found is not None:
+        return found
+    for candidate in standard_locations(platform, env):
+        if _is_program(candidate):
+            return str(candidate)
+    raise MissingTool.at(install_hint(platform))
+
+
+def _program_at(path: Path, where: str, platform: str) -> str:
+    """The program a setting names; a folder is searched as LibreOffice lays itself out."""
+    candidates = [path]
+    if path.is_dir():
+        exe = "soffice.exe" if platform == "win32" else "soffice"
+        candidates = [path / exe, path / "program" / exe, path / "Contents" / "MacOS" / exe]
+    for candidate in candidates:
+        if _is_program(candidate):
+            return str(candidate)
+    raise MissingTool.at(f"{where} names {path}, which is not LibreOffice's soffice program "
+                         f"(no such program there). {install_hint(platform)}")
+
+
+def _is_program(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
 
 
 @dataclass
@@ -42,7 +108,9 @@ class PdfConverter:
 
     work: Path
     starts: int = 0
-    _soffice: str = field(default_factory=soffice)
+    program: str = field(default_factory=soffice)
+    seconds_to_start: float = SECONDS_TO_START
+    seconds_per_letter: float = SECONDS_PER_LETTER
 
     def convert(self, documents: list[Path]) -> dict[Path, bytes | Problem]:
         """Each document's PDF bytes, or the problem that stopped it."""
@@ -57,53 +125,83 @@ class PdfConverter:
                 copy = stage / f"{n:05d}.docx"
                 shutil.copyfile(document, copy)
                 staged.append(copy)
-            self._run(staged, stage)
+            stopped_after = self._run(staged, stage)
             results: dict[Path, bytes | Problem] = {}
             for document, copy in zip(documents, staged, strict=True):
                 made = copy.with_suffix(".pdf")
                 data = made.read_bytes() if made.is_file() else b""
-                results[document] = data if data.startswith(b"%PDF") else Problem(
-                    "LibreOffice made no PDF of it", file=str(document))
+                if data.startswith(b"%PDF"):
+                    results[document] = data
+                elif stopped_after is not None:
+                    results[document] = Problem(
+                        f"no PDF: LibreOffice had not finished after {stopped_after:.0f} s and "
+                        "was stopped (is another LibreOffice window asking something?)",
+                        file=str(document))
+                else:
+                    results[document] = Problem("LibreOffice made no PDF of it",
+                                                file=str(document))
             return results
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
-    def _run(self, staged: list[Path], outdir: Path) -> None:
+    def _run(self, staged: list[Path], outdir: Path) -> float | None:
+        """Convert; the seconds after which LibreOffice was stopped, if it had to be."""
         profile = (self.work / "profile").resolve()
-        command = [self._soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+        command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                    "--norestore", "--convert-to", "pdf", "--outdir", str(outdir),
                    *map(str, staged)]
         self.starts += 1
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        limit = self.seconds_to_start + self.seconds_per_letter * len(staged)
+        # A session of its own (POSIX), so that stopping it stops what it started too.
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
         try:
-            process.wait(timeout=SECONDS_TO_START + SECONDS_PER_LETTER * len(staged))
+            process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # LibreOffice and anything it started
-            process.wait()
+            end_process_tree(process)
+            return limit
+        return None
 
 
-def converter_for_this_process() -> PdfConverter:
+def end_process_tree(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process and every process it started (soffice starts soffice.bin, which
+    would otherwise live on), on any system."""
+    killpg, sigkill = getattr(os, "killpg", None), getattr(signal, "SIGKILL", None)
+    if killpg is not None and sigkill is not None:
+        # The whole session: children that outlived their parent are in it too.
+        with contextlib.suppress(ProcessLookupError):
+            killpg(process.pid, sigkill)
+    else:
+        import psutil  # Windows: no process groups to signal; walk the tree instead
+
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process(process.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child.terminate()
+        with contextlib.suppress(OSError):
+            process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+
+
+def converter_for_this_process(configured: Path | None = None) -> PdfConverter:
     """One converter (and LibreOffice profile) per process, removed when it exits; without
-    LibreOffice, a MissingTool error saying how to install it."""
-    soffice()  # said now, before any letter is written, not when the first PDF is due
-    return _converter()
+    LibreOffice, a MissingTool error saying how to install it. `configured` is the config's
+    `soffice` setting."""
+    return _converter(soffice(configured))  # said now, before any letter is written
 
 
 @functools.cache
-def _converter() -> PdfConverter:
+def _converter(program: str) -> PdfConverter:
     work = Path(tempfile.mkdtemp(prefix=f"letterkit-pdf-{os.getpid()}-"))
     atexit.register(shutil.rmtree, work, True)
-    return PdfConverter(work)
+    return PdfConverter(work, program=program)
 
 
 def first_page_png(docx: bytes, converter: PdfConverter, *, dpi: int = 110) -> bytes:
-    """The first page of a letter as a PNG image: LibreOffice makes the PDF, pdftoppm
-    (from poppler-utils) the picture."""
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        raise MissingTool.at("previews need pdftoppm: on Debian or Ubuntu, apt-get "
-                             "install poppler-utils")
+    """The first page of a letter as a PNG image: LibreOffice makes the PDF, PDFium (the
+    PDF engine of Chrome, in pypdfium2's wheels for every system) the picture."""
     folder = Path(tempfile.mkdtemp(dir=converter.work, prefix="preview-"))
     try:
         letter = folder / "letter.docx"
@@ -111,11 +209,20 @@ def first_page_png(docx: bytes, converter: PdfConverter, *, dpi: int = 110) -> b
         made = converter.convert([letter])[letter]
         if isinstance(made, Problem):
             raise LetterkitError(made)
-        pdf = folder / "letter.pdf"
-        pdf.write_bytes(made)
-        subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                        str(pdf), str(folder / "page")], check=True, capture_output=True,
-                       timeout=120)
-        return (folder / "page.png").read_bytes()
+        return page_png(made, dpi=dpi)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def page_png(pdf: bytes, *, page: int = 0, dpi: int = 110) -> bytes:
+    """One page of a PDF as a PNG image."""
+    import pypdfium2  # imported here: only previews need it
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[page].render(scale=dpi / 72).to_pil()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+    finally:
+        document.close()

@@ -24,7 +24,7 @@ from letterkit.docx.find import kind_of_template
 from letterkit.docx.messages import extract_docx
 from letterkit.docx.parts import PartLocation, PartSource, paragraph_text, template_sources
 from letterkit.errors import Problem, TemplateError
-from letterkit.i18n.languages import SOURCE_LANGUAGE, available_languages, translations
+from letterkit.i18n.languages import SOURCE_LANGUAGE, ready_languages, translations
 from letterkit.practice.wording import check_wording, word_lists
 
 _GETTEXT = ("_", "gettext", "ngettext", "pgettext", "npgettext")
@@ -248,7 +248,7 @@ def _check_practice(path: Path, parts: list[PartSource], messages: list[_Message
     """The template's own wording, in every language, against the practice's word lists;
     a kind that must apologise (the acknowledgement) must, in its template's own words."""
     lists = word_lists()
-    wanted = list(languages or available_languages())
+    wanted = list(languages or ready_languages())
     texts: list[tuple[str, str]] = []  # (how to say where, text)
     for part in parts:
         for line in part.source.splitlines():
@@ -302,7 +302,7 @@ def _names(target: nodes.Node) -> list[str]:
 
 def _check_wording(path: Path, messages: list[_Message], languages: Iterable[str] | None,
                    result: CheckResult) -> None:
-    wanted = [lang for lang in (languages or available_languages()) if lang != SOURCE_LANGUAGE]
+    wanted = [lang for lang in (languages or ready_languages()) if lang != SOURCE_LANGUAGE]
     for language in wanted:
         catalog = translations(language)
         for _, funcname, message, comments in messages:

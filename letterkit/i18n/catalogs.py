@@ -1,12 +1,14 @@
 """Keeping the languages' catalogs in step with the templates: update each catalog with
-the templates' wording, check it is complete, and compile it."""
+the templates' wording, check it is complete, and compile it. What is written goes to the
+user's catalogs folder (see `letterkit.i18n.languages`), never into the installed package."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -19,8 +21,12 @@ from letterkit.i18n.languages import (
     available_languages,
     catalog_path,
     catalogs_changed,
-    locales_dir,
+    is_shipped,
+    is_translated,
+    user_catalog_path,
+    user_locales_dir,
 )
+from letterkit.output import write_atomic
 
 
 def template_catalog(custom: Path | None = None) -> Catalog:
@@ -31,10 +37,10 @@ def template_catalog(custom: Path | None = None) -> Catalog:
 
 def write_template_catalog(custom: Path | None = None, target: Path | None = None
                            ) -> tuple[Path, int]:
-    """Write the template catalog (default locales/messages.pot); where, and how many
-    messages it holds."""
+    """Write the template catalog (default messages.pot in the user's catalogs folder);
+    where, and how many messages it holds."""
     catalog = template_catalog(custom)
-    target = target or locales_dir() / "messages.pot"
+    target = target or user_locales_dir() / "messages.pot"
     write_catalog(catalog, target)
     return target, sum(1 for m in catalog if m.id)
 
@@ -42,15 +48,16 @@ def write_template_catalog(custom: Path | None = None, target: Path | None = Non
 def update_catalogs(custom: Path | None = None, add: str | None = None
                     ) -> list[tuple[Path, int]]:
     """Bring every language's catalog (and a new one for `add`) up to date with the
-    templates; each catalog's path and how many of its messages await a translation."""
+    templates, in the user's catalogs folder (a shipped catalog is the start of the user's
+    copy); each catalog's path and how many of its messages await a translation."""
     template = template_catalog(custom)
     languages = [lang for lang in available_languages() if lang != SOURCE_LANGUAGE]
     if add:
         languages.append(add)
     updated = []
     for lang in dict.fromkeys(languages):
-        path = catalog_path(lang)
-        catalog = update_catalog(template, path, str(locale_for(lang)))
+        path = user_catalog_path(lang)
+        catalog = update_catalog(template, catalog_path(lang), str(locale_for(lang)))
         write_catalog(catalog, path)
         updated.append((path, sum(1 for m in catalog if m.id and (not is_translated(m)
                                                                   or m.fuzzy))))
@@ -58,17 +65,18 @@ def update_catalogs(custom: Path | None = None, add: str | None = None
     return updated
 
 
-def compile_catalogs(custom: Path | None = None) -> list[tuple[CatalogReport, Path]]:
-    """Check every language's catalog against the templates and write its .mo."""
+def compile_catalogs(custom: Path | None = None) -> list[tuple[CatalogReport, Path | None]]:
+    """Check every language's catalog against the templates, and write the .mo of each of
+    the user's (None for a shipped catalog, which is only checked)."""
     template = template_catalog(custom)
     return [(check_catalog(lang, template), compile_catalog(lang))
             for lang in available_languages() if lang != SOURCE_LANGUAGE]
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        write_po(fh, catalog, width=88, sort_output=False)
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=88, sort_output=False)
+    write_atomic(path, buffer.getvalue(), force=True)
 
 
 def read_catalog(path: Path, locale: str) -> Catalog:
@@ -130,20 +138,14 @@ def check_catalog(language: str, template: Catalog) -> CatalogReport:
     return report
 
 
-def is_translated(message: Message) -> bool:
-    """A translation for every form (a plural message has several); fuzzy ones count as
-    translated here, and are reported apart."""
-    if isinstance(message.string, tuple | list):
-        return all(message.string)
-    return bool(message.string)
-
-
-def compile_catalog(language: str) -> Path:
-    """Write the language's .mo beside its .po, for gettext tools outside letterkit
-    (letterkit itself reads the .po)."""
+def compile_catalog(language: str) -> Path | None:
+    """Write the language's .mo beside the user's .po, for gettext tools outside letterkit
+    (letterkit itself reads the .po); None for a shipped catalog, which ships its .mo."""
     path = catalog_path(language)
-    catalog = read_catalog(path, language)
+    if is_shipped(path):
+        return None
+    buffer = io.BytesIO()
+    write_mo(buffer, read_catalog(path, language), use_fuzzy=False)
     mo = path.with_suffix(".mo")
-    with mo.open("wb") as fh:
-        write_mo(fh, catalog, use_fuzzy=False)
+    write_atomic(mo, buffer.getvalue(), force=True)
     return mo

@@ -1,69 +1,148 @@
-"""The languages letters can be written in: one gettext catalog each in `locales/`.
+"""The languages letters can be written in: one gettext catalog each.
 
-The fixed wording of every template is English in the source (msgids); a language is
-available when `locales/<lang>/LC_MESSAGES/messages.po` exists. Adding a language is a
-catalog, not code.
+The fixed wording of every template is English in the source (msgids). A language is
+available when `<lang>/LC_MESSAGES/messages.po` exists in the shipped `locales/` or in the
+user's own catalogs folder (`$LETTERKIT_LOCALES`, else `letterkit/locales` in the user's
+data folder), where `i18n update` writes: letterkit never writes inside its installed
+package. A user's catalog stands before the shipped one of its language. Adding a language
+is a catalog, not code; letters are written in it only once it translates every message.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import os
 from pathlib import Path
 
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from letterkit.errors import InputError
-from letterkit.resources import data_path
+from letterkit.resources import data_path, user_folders
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"
+SETTING = "LETTERKIT_LOCALES"
 
 
 def locales_dir() -> Path:
+    """The shipped catalogs (read only: inside the installed package)."""
     return data_path("locales")
 
 
+def user_locales_dir() -> Path:
+    """The user's own catalogs: $LETTERKIT_LOCALES, else `locales` in their data folder."""
+    named = os.environ.get(SETTING)
+    return Path(named) if named else user_folders("data")[0] / "locales"
+
+
 def catalog_path(lang: str) -> Path:
-    return locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """The catalog letters in `lang` are written from: the user's, else the shipped one."""
+    own = user_catalog_path(lang)
+    return own if own.is_file() else locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def user_catalog_path(lang: str) -> Path:
+    """Where the user's catalog of `lang` is (or would be) kept."""
+    return user_locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def is_shipped(path: Path) -> bool:
+    return path.resolve().is_relative_to(locales_dir().resolve())
 
 
 def available_languages() -> list[str]:
-    """Every language a letter can be written in: the source language and each catalog."""
-    return list(_languages_in(locales_dir()))
+    """Every language with a catalog (shipped or the user's), and the source language."""
+    return list(_languages_in(locales_dir(), user_locales_dir()))
+
+
+def ready_languages() -> list[str]:
+    """The available languages whose catalogs translate every message letters need."""
+    return [lang for lang in available_languages() if not missing_messages(lang)[0]]
 
 
 def catalogs_changed() -> None:
     """Forget what was read of the catalogs (after `i18n update` writes them)."""
     _languages_in.cache_clear()
-    translations.cache_clear()
+    _catalog.cache_clear()
+    _translations.cache_clear()
+    _missing.cache_clear()
 
 
 @functools.cache
-def _languages_in(folder: Path) -> tuple[str, ...]:
+def _languages_in(*folders: Path) -> tuple[str, ...]:
     # Looked up for every letter; the catalogs in a folder do not change during a run.
     found = {SOURCE_LANGUAGE}
-    if folder.is_dir():
-        found.update(p.name for p in folder.iterdir()
-                     if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+    for folder in folders:
+        if folder.is_dir():
+            found.update(p.name for p in folder.iterdir()
+                         if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
     return tuple(sorted(found))
 
 
 def check_language(lang: str, *, field: str | None = "language") -> str:
-    """The language, if letterkit can write in it; otherwise an InputError naming the choices."""
+    """The language, if letters can be written in it; otherwise an InputError naming the
+    choices, or saying how much of its catalog is still to translate."""
     if lang not in available_languages():
         choices = ", ".join(available_languages())
         raise InputError.at(
-            f"no catalog for language {lang!r} (looked for {catalog_path(lang)}); "
+            f"no catalog for language {lang!r} (looked for {user_catalog_path(lang)}); "
             f"available: {choices}",
             field=field, expected=choices,
         )
+    missing, needed = missing_messages(lang)
+    if missing:
+        raise InputError.at(
+            f"the {lang!r} catalog ({catalog_path(lang)}) does not yet translate {missing} of "
+            f"the {needed} messages letters need, so no letter is written in it; translate "
+            "them (untranslated and fuzzy entries), then check with `letterkit i18n compile`",
+            field=field, expected="a complete catalog")
     return lang
 
 
+def missing_messages(lang: str) -> tuple[int, int]:
+    """How many of the messages the shipped templates and letterkit need the language's
+    catalog lacks (untranslated or fuzzy), and how many there are."""
+    if lang == SOURCE_LANGUAGE:
+        return 0, 0
+    return _missing(*_version(catalog_path(lang)), lang)
+
+
+def _version(path: Path) -> tuple[Path, int]:
+    # A catalog is read again when it changes, even in a long-running process.
+    return path, path.stat().st_mtime_ns
+
+
 @functools.cache
+def _missing(path: Path, _mtime: int, lang: str) -> tuple[int, int]:
+    with (locales_dir() / "messages.pot").open("rb") as fh:
+        needed = [m for m in read_po(fh, domain=DOMAIN) if m.id]
+    catalog = _catalog(path, _mtime, lang)
+    missing = 0
+    for message in needed:
+        found = catalog.get(message.id, context=message.context)
+        if found is None or found.fuzzy or not is_translated(found):
+            missing += 1
+    return missing, len(needed)
+
+
+def is_translated(message: Message) -> bool:
+    """A translation for every form (a plural message has several); fuzzy ones count as
+    translated here, and are reported apart."""
+    if isinstance(message.string, tuple | list):
+        return all(message.string)
+    return bool(message.string)
+
+
+@functools.cache
+def _catalog(path: Path, _mtime: int, lang: str) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=lang, domain=DOMAIN)
+
+
 def translations(lang: str) -> NullTranslations:
     """The gettext translations for a language, compiled from its .po in memory.
 
@@ -72,11 +151,13 @@ def translations(lang: str) -> NullTranslations:
     check_language(lang)
     if lang == SOURCE_LANGUAGE:
         return NullTranslations()
-    path = catalog_path(lang)
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    return _translations(*_version(catalog_path(lang)), lang)
+
+
+@functools.cache
+def _translations(path: Path, mtime: int, lang: str) -> NullTranslations:
     buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
+    write_mo(buffer, _catalog(path, mtime, lang), use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
 
