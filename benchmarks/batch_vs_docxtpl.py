@@ -72,7 +72,7 @@ def docxtpl_loop(source: Path, out: Path) -> int:
         doc = DocxTemplate(template)
         doc.render(context, jinja_env=environment(language))
         doc.save(out / f"{reference}.docx")
-    os.sync()
+    _sync()
     return _rate(len(jobs), start)
 
 
@@ -93,9 +93,12 @@ def _config():  # noqa: ANN202 - the default settings, as a user without a confi
     return Config()
 
 
+_sync = getattr(os, "sync", lambda: None)  # Windows has none
+
+
 def _settle() -> None:
     """Start a timing with nothing of the other path's left to flush or collect."""
-    os.sync()
+    _sync()
     gc.collect()
 
 

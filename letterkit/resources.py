@@ -9,6 +9,10 @@ import sys
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from platformdirs.api import PlatformDirsABC
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -36,13 +40,18 @@ def user_folders(kind: str, env: Mapping[str, str] | None = None,
     env = os.environ if env is None else env
     variable, default = _XDG[kind]
     xdg = Path(env.get(variable) or Path.home() / default) / "letterkit"
-    if platform not in ("win32", "darwin"):
-        return [xdg]  # platformdirs would say the same, from os.environ
-    import platformdirs
+    if platform == "win32":
+        from platformdirs.windows import Windows
 
-    native = (platformdirs.user_config_path("letterkit", appauthor=False, roaming=True)
-              if kind == "config" else platformdirs.user_data_path("letterkit", appauthor=False))
-    return list(dict.fromkeys([native, xdg]))
+        native: PlatformDirsABC = Windows("letterkit", appauthor=False, roaming=True)
+    elif platform == "darwin":
+        from platformdirs.macos import MacOS
+
+        native = MacOS("letterkit", appauthor=False)
+    else:
+        return [xdg]  # platformdirs would say the same
+    ours = native.user_config_path if kind == "config" else native.user_data_path
+    return list(dict.fromkeys([ours, xdg]))
 
 
 _XDG = {"config": ("XDG_CONFIG_HOME", ".config"), "data": ("XDG_DATA_HOME", ".local/share")}

@@ -204,8 +204,13 @@ def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
             # With PDFs, the email waits for the PDF it may attach (see _finish_pdfs).
             email=options.emails and not options.pdf)
         outcome.notes += unmade
-        in_place = [_write_or_keep(outcome, letter, options, file) for file in files]
-        if options.pdf and in_place[0]:
+        # The letter first: its invitation and email speak of it, so they are written
+        # only where it is (a letter kept by a problem keeps its companions too).
+        letter_in_place = _write_or_keep(outcome, letter, options, files[0])
+        if letter_in_place:
+            for file in files[1:]:
+                _write_or_keep(outcome, letter, options, file)
+        if options.pdf and letter_in_place:
             invitation = next((f.data for f in files if f.ext == "ics"), None)
             pending.append(_Pending(outcome, letter, record, invitation))
     return pending

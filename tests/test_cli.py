@@ -40,15 +40,17 @@ def test_render_writes_the_three_letters(cli, tmp_path, write_record, sample_dat
 
 def test_existing_letters_are_kept_without_force(cli, tmp_path, write_record,
                                                  sample_data) -> None:
-    """A second run changes nothing, says why and exits 1; --force replaces the letters."""
+    """A second run changes nothing, says why (once a letter: its email and invitation
+    stay with it) and exits 1; --force replaces the letters."""
     record, out = str(write_record(sample_data)), str(tmp_path / "out")
     cli("render", record, "-o", out, "--date", "2026-11-23")
-    letter = tmp_path / "out" / "CMP-2026-0142" / "acknowledgement.en.docx"
-    before = letter.read_bytes()
+    folder = tmp_path / "out" / "CMP-2026-0142"
+    letter = folder / "acknowledgement.en.docx"
+    before = {p: p.read_bytes() for p in folder.iterdir()}
     result = cli("render", record, "-o", out, "--date", "2026-11-24")
     assert 1 == result.exit_code
-    assert before == letter.read_bytes()
-    assert 5 == result.stderr.count("already exists; use --force to replace it")
+    assert before == {p: p.read_bytes() for p in folder.iterdir()}
+    assert 2 == result.stderr.count("already exists; use --force to replace it")
     result = cli("render", record, "-o", out, "--date", "2026-11-24", "--force")
     assert 0 == result.exit_code
     assert "24 November 2026" in docx_text(letter)

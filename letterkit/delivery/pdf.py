@@ -109,8 +109,6 @@ class PdfConverter:
     work: Path
     starts: int = 0
     program: str = field(default_factory=soffice)
-    seconds_to_start: float = SECONDS_TO_START
-    seconds_per_letter: float = SECONDS_PER_LETTER
 
     def convert(self, documents: list[Path]) -> dict[Path, bytes | Problem]:
         """Each document's PDF bytes, or the problem that stopped it."""
@@ -151,7 +149,7 @@ class PdfConverter:
                    "--norestore", "--convert-to", "pdf", "--outdir", str(outdir),
                    *map(str, staged)]
         self.starts += 1
-        limit = self.seconds_to_start + self.seconds_per_letter * len(staged)
+        limit = SECONDS_TO_START + SECONDS_PER_LETTER * len(staged)
         # A session of its own (POSIX), so that stopping it stops what it started too.
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
