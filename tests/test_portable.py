@@ -63,6 +63,22 @@ def test_batch_with_pdfs_finishes_without_posix_calls(cli, tmp_path, jobs) -> No
     assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
 
 
+def test_batch_workers_started_afresh_as_on_windows_and_macos(cli, tmp_path) -> None:
+    """Windows and macOS start worker processes fresh (spawn), not as copies of this one
+    (fork): a parallel batch must not lean on anything only a copy would have."""
+    import multiprocessing
+
+    before = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        result = cli("batch", SAMPLES / "complaints.csv", "-o", tmp_path / "out",
+                     "--date", DAY, "-j", "2")
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+    assert 0 == result.exit_code, result.output
+    assert "6 letters written (14 files)" in result.stderr
+
+
 # --- a LibreOffice that hangs -------------------------------------------------------------
 
 HANGING_SOFFICE = """#!{python}

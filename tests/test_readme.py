@@ -46,6 +46,33 @@ def test_sections_named_in_prose_are_links() -> None:
     assert [] == re.findall(r'[Ss]ee "[^"]+"', README)
 
 
+def section(name: str) -> str:
+    start = README.index(f"## {name}")
+    end = README.find("\n## ", start + 1)
+    return README[start:end]
+
+
+def test_the_test_command_is_the_one_ci_runs() -> None:
+    """CI runs exactly the README's test command, after installing what it needs."""
+    block = re.findall(r"```sh\n(.*?)```", section("Running the tests"), re.DOTALL)[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pytest" in block and block.strip() in ci
+
+
+def test_install_commands_work_in_cmd_and_powershell() -> None:
+    """Install and test commands a Windows user types: no single quotes (cmd.exe keeps
+    them), no `&&` (Windows PowerShell 5 refuses it), no `export`."""
+    commands = re.findall(r"```(?:sh)?\n(.*?)```",
+                          section("Installing") + section("Running the tests"), re.DOTALL)
+    commands += re.findall(r"`([^`\n]*(?:pip|pipx|winget|letterkit) [^`\n]*)`",
+                           section("Installing"))
+    assert len(commands) >= 8
+    for command in commands:
+        if "sudo " in command:
+            continue  # the Linux block
+        assert "'" not in command and "&&" not in command and "export " not in command, command
+
+
 def python_blocks(section: str) -> list[str]:
     start = README.index(f"## {section}")
     end = README.find("\n## ", start + 1)
