@@ -220,7 +220,9 @@ def test_update_adds_a_new_language_in_the_users_folder(tmp_path, cli, sample_da
                 if m.id)
     assert f"{mine / 'hi' / 'LC_MESSAGES' / 'messages.po'} ({every} to translate)" \
         in result.stdout
-    assert f"{mine / 'te' / 'LC_MESSAGES' / 'messages.po'} (0 to translate)" in result.stdout
+    assert "te/LC_MESSAGES/messages.po (shipped) is up to date with the templates " \
+        "(0 to translate)" in result.stdout
+    assert not (mine / "te").exists()  # a copy would hide the next release's Telugu
     assert shipped == {p: p.read_bytes() for p in data_path("locales").rglob("*")
                        if p.is_file()}
 
@@ -248,14 +250,21 @@ def test_update_adds_a_new_language_in_the_users_folder(tmp_path, cli, sample_da
     assert (tmp_path / "out" / "CMP-2026-0142" / "acknowledgement.hi.docx").is_file()
 
 
-def test_compile_writes_only_the_users_catalogs(cli) -> None:
-    """`i18n compile` checks the shipped catalogs without writing beside them."""
+def test_custom_wording_goes_to_the_users_copy(cli, custom_template) -> None:
+    """A custom template's new sentence: `i18n update` starts the user's own Telugu from the
+    shipped one, `compile` names the gap and writes the user's .mo, and nothing shipped
+    changes."""
     shipped = {p: p.stat().st_mtime_ns for p in data_path("locales").rglob("*") if p.is_file()}
-    assert 0 == cli("i18n", "update").exit_code
-    result = cli("i18n", "compile")
-    assert 0 == result.exit_code, result.output
-    mine = Path(os.environ["LETTERKIT_LOCALES"])
-    assert f"wrote {mine / 'te' / 'LC_MESSAGES' / 'messages.mo'}" in result.stdout
+    folder = custom_template("{{ _('We have sent a technician today.') }}",
+                             "acknowledgement-block.docx")
+    mine = Path(os.environ["LETTERKIT_LOCALES"]) / "te" / "LC_MESSAGES"
+    updated = cli("i18n", "update", "--templates", folder)
+    assert f"updated {mine / 'messages.po'} (1 to translate)" in updated.stdout
+    result = cli("i18n", "compile", "--templates", folder)
+    assert 1 == result.exit_code
+    assert f"{mine / 'messages.po'}: untranslated: 'We have sent a technician today.'" \
+        in result.stderr
+    assert f"wrote {mine / 'messages.mo'}" in result.stdout
     assert shipped == {p: p.stat().st_mtime_ns for p in data_path("locales").rglob("*")
                        if p.is_file()}
 

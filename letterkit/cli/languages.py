@@ -64,10 +64,14 @@ def i18n_extract(state: State, templates_dir: Path | None, pot: Path | None) -> 
 @config_option
 @click.pass_obj
 def i18n_update(state: State, templates_dir: Path | None, new_language: str | None) -> None:
-    """Bring each language's catalog up to date with the templates' wording: your copy
-    of it, in your catalogs folder, starting from the shipped one."""
+    """Bring each language's catalog up to date with the templates' wording, in your
+    catalogs folder (a shipped catalog the templates leave as it is stays shipped)."""
     for path, todo in update_catalogs(state.templates(templates_dir), new_language):
-        click.echo(f"updated {shown(path)} ({todo} to translate)")
+        if is_shipped(path):
+            click.echo(f"{shown(path)} (shipped) is up to date with the templates "
+                       f"({todo} to translate)")
+        else:
+            click.echo(f"updated {shown(path)} ({todo} to translate)")
 
 
 @i18n.command("compile")

@@ -48,21 +48,34 @@ def write_template_catalog(custom: Path | None = None, target: Path | None = Non
 def update_catalogs(custom: Path | None = None, add: str | None = None
                     ) -> list[tuple[Path, int]]:
     """Bring every language's catalog (and a new one for `add`) up to date with the
-    templates, in the user's catalogs folder (a shipped catalog is the start of the user's
-    copy); each catalog's path and how many of its messages await a translation."""
+    templates, in the user's catalogs folder. A shipped catalog the templates leave as it
+    is stays shipped (a copy would hide the next release's wording); one they change is
+    the start of the user's copy. Each catalog's path and how many of its messages await a
+    translation."""
     template = template_catalog(custom)
     languages = [lang for lang in available_languages() if lang != SOURCE_LANGUAGE]
     if add:
         languages.append(add)
     updated = []
     for lang in dict.fromkeys(languages):
-        path = user_catalog_path(lang)
-        catalog = update_catalog(template, catalog_path(lang), str(locale_for(lang)))
-        write_catalog(catalog, path)
+        source = catalog_path(lang)
+        before = read_catalog(source, lang) if source.is_file() else None
+        catalog = update_catalog(template, source, str(locale_for(lang)))
+        path = source
+        if not (before is not None and is_shipped(source) and _same(before, catalog)):
+            path = user_catalog_path(lang)
+            write_catalog(catalog, path)
         updated.append((path, sum(1 for m in catalog if m.id and (not is_translated(m)
                                                                   or m.fuzzy))))
     catalogs_changed()
     return updated
+
+
+def _same(one: Catalog, other: Catalog) -> bool:
+    """The same messages, translations and flags (whatever the headers say)."""
+    def messages(catalog: Catalog) -> set[tuple[object, ...]]:
+        return {(m.context, m.id, m.string, m.fuzzy) for m in catalog if m.id}
+    return messages(one) == messages(other) and len(one.obsolete) == len(other.obsolete)
 
 
 def compile_catalogs(custom: Path | None = None) -> list[tuple[CatalogReport, Path | None]]:
