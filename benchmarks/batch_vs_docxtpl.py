@@ -18,7 +18,6 @@ import csv
 import datetime as dt
 import gc
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -133,6 +132,8 @@ def peak_memory_kib(rows: int, jobs: int) -> int:
 
 
 def one_batch(rows: int, jobs: int) -> None:
+    import resource  # POSIX only: the memory figures are measured on Linux
+
     with tempfile.TemporaryDirectory() as tmp:
         source = make_csv(Path(tmp) / "rows.csv", rows)
         letterkit_batch(source, Path(tmp) / "out", jobs)

@@ -14,8 +14,9 @@ from itertools import islice
 from pathlib import Path
 
 from letterkit.delivery.pdf import converter_for_this_process, soffice
-from letterkit.errors import EXISTS, LetterkitError, Problem
+from letterkit.errors import EXISTS, CannotWrite, LetterkitError, Problem
 from letterkit.inputs import record_from_row
+from letterkit.output import cannot_write, check_writable
 from letterkit.record import Record
 from letterkit.sources import CsvSource, count_rows, csv_rows, open_csv
 from letterkit.writing import RecordOutcome, WriteOptions, write_records
@@ -121,7 +122,9 @@ def run_batch(
     """Write the letters of every row of a CSV, as `write_records` writes a record's. Bad
     rows go to `errors.csv` and stop nothing (unless `fail_fast`); every file written is
     listed in `manifest.csv`. `on_start(rows)` is told how many rows there are (counting
-    them reads the file once more), `on_row` each row's result as it finishes."""
+    them reads the file once more), `on_row` each row's result as it finishes. With `jobs`
+    above 1, a script calls this under `if __name__ == "__main__":` (Windows and macOS
+    start each worker by importing the script)."""
     started = time.perf_counter()
     source = csv_file if isinstance(csv_file, CsvSource) else open_csv(csv_file, delimiter)
     # Files are not flushed one by one: the whole batch is synced once at the end, where
@@ -133,7 +136,12 @@ def run_batch(
     if on_start is not None:
         on_start(count_rows(source))
     out_dir = options.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise cannot_write(out_dir, error) from None
+    for name in (MANIFEST, ERRORS, NOTES):  # said now, not after every row is made
+        check_writable(out_dir / name)
     if options.resume:
         _remove_leftovers(out_dir)
     summary = BatchSummary()
@@ -231,7 +239,10 @@ class _Manifest:
 
     def __enter__(self) -> _Manifest:
         new = not self.path.exists()
-        self.fh = self.path.open("a", encoding="utf-8", newline="")
+        try:
+            self.fh = self.path.open("a", encoding="utf-8", newline="")
+        except OSError as error:
+            raise cannot_write(self.path, error, "Excel") from None
         self.writer = csv.writer(self.fh)
         if new:
             self.writer.writerow(MANIFEST_COLUMNS)
@@ -259,7 +270,10 @@ class _RowProblems:
         self.partial = out_dir / f".{name}.partial"
 
     def __enter__(self) -> _RowProblems:
-        self.fh = self.partial.open("w", encoding="utf-8", newline="")
+        try:
+            self.fh = self.partial.open("w", encoding="utf-8", newline="")
+        except OSError as error:
+            raise cannot_write(self.partial, error) from None
         self.writer = csv.writer(self.fh)
         self.count = 0
         return self
@@ -273,14 +287,20 @@ class _RowProblems:
 
     def __exit__(self, *exc: object) -> None:
         self.fh.close()
-        if not self.count:
-            self.partial.unlink(missing_ok=True)
-            self.path.unlink(missing_ok=True)
-            return
-        with self.partial.open(encoding="utf-8", newline="") as fh:
-            lines = sorted(csv.reader(fh), key=lambda line: int(line[0]))
-        with self.partial.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(ERROR_COLUMNS)
-            writer.writerows(lines)
-        os.replace(self.partial, self.path)
+        try:
+            if not self.count:
+                self.partial.unlink(missing_ok=True)
+                self.path.unlink(missing_ok=True)
+                return
+            with self.partial.open(encoding="utf-8", newline="") as fh:
+                lines = sorted(csv.reader(fh), key=lambda line: int(line[0]))
+            with self.partial.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(ERROR_COLUMNS)
+                writer.writerows(lines)
+            os.replace(self.partial, self.path)
+        except OSError as error:
+            # Opened in Excel since the run began: this run's list stays in the partial file.
+            problem = cannot_write(self.path, error, "Excel").problems[0]
+            raise CannotWrite.at(f"{problem.message}; this run's list is in {self.partial}",
+                                 file=problem.file, code=problem.code) from None

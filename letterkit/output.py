@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -15,6 +16,13 @@ from letterkit.errors import EXISTS, LOCKED, CannotWrite, InputError, OutputExis
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
 _MAX_NAME = 100
+
+
+def is_side_file(path: Path) -> bool:
+    """A file another program keeps beside a document, not a document: Word's lock file
+    (`~$name.docx`, while it has the document open) or the `._name` macOS leaves on shared
+    drives and USB sticks."""
+    return path.name.startswith(("~$", "._"))
 
 
 def safe_folder_name(reference: str) -> str:
@@ -62,7 +70,7 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool 
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _new_temporary(path)
     except OSError as error:
-        raise _cannot_write(path, error) from None
+        raise cannot_write(path, error) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -74,9 +82,11 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool 
         else:
             _link_new(tmp, path)
     except OSError as error:
-        raise _cannot_write(path, error) from None
+        raise cannot_write(path, error) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        # An indexer or antivirus may still hold it (Windows): a stray .tmp, not an error.
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _new_temporary(path: Path) -> tuple[int, Path]:
@@ -92,14 +102,27 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
-def _cannot_write(path: Path, error: OSError) -> CannotWrite:
+def cannot_write(path: Path, error: OSError, program: str = "Word") -> CannotWrite:
+    """The error for a file the system would not let us write, saying what to do."""
     reason = error.strerror or str(error)
     if isinstance(error, PermissionError):
         return CannotWrite.at(
-            f"cannot write it ({reason}): if it is open in Word or another program, close "
-            f"it there, then run again; otherwise check you may write to {path.parent}",
+            f"cannot write it ({reason}): if it is open in {program} or another program, "
+            f"close it there, then run again; otherwise check you may write to {path.parent}",
             file=str(path), code=LOCKED)
     return CannotWrite.at(f"cannot write it: {reason}", file=str(path), code=LOCKED)
+
+
+def check_writable(path: Path, program: str = "Excel") -> None:
+    """Raise CannotWrite now if a file that is there cannot be written (on Windows, one
+    open in Excel or Word), rather than after a long run that wants to write it."""
+    if not path.exists():
+        return
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as error:
+        raise cannot_write(path, error, program) from None
 
 
 def _link_new(tmp: Path, path: Path) -> None:

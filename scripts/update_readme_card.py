@@ -17,11 +17,11 @@ END = "\n## "
 
 def main() -> None:
     card = subprocess.run([sys.executable, "-m", "letterkit", "fields", "--markdown"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+                          capture_output=True, encoding="utf-8", check=True).stdout.strip()
     text = README.read_text(encoding="utf-8")
     start = text.index(START)
     end = text.index(END, start)
-    README.write_text(text[:start] + card + "\n" + text[end:], encoding="utf-8")
+    README.write_text(text[:start] + card + "\n" + text[end:], encoding="utf-8", newline="\n")
     print(f"updated the reference card in {README}")
 
 

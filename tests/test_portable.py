@@ -290,6 +290,73 @@ def test_a_locked_letter_in_a_batch_is_that_rows_error(cli, tmp_path, monkeypatc
     assert 1 == len(errors.strip().splitlines()) - 1
 
 
+def held_by_excel(monkeypatch, *names: str) -> None:
+    """Files with these names cannot be opened for writing, as when Excel has them open."""
+    open_ = Path.open
+
+    def refuse(self, mode="r", *args, **kwargs):
+        if self.name in names and any(c in mode for c in "wa+"):
+            raise PermissionError(13, "The process cannot access the file because it is "
+                                  "being used by another process", str(self))
+        return open_(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+
+
+@pytest.mark.parametrize("name", ["manifest.csv", "errors.csv", "notes.csv"])
+def test_a_batch_csv_open_in_excel_stops_the_run_before_any_row(cli, tmp_path, monkeypatch,
+                                                                name) -> None:
+    """A list from the last run, open in Excel: said at once, naming it; no row is made
+    (rather than every letter written and then a traceback)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).write_text("row,reference,field,message\n", encoding="utf-8")
+    held_by_excel(monkeypatch, name)
+    result = cli("batch", SAMPLES / "complaints.csv", "-o", out, "--date", DAY, "-j", "1")
+    assert 1 == result.exit_code
+    assert result.stderr.startswith(f"error: {out / name}: cannot write it (The process "
+                                    "cannot access the file because it is being used by "
+                                    "another process): if it is open in Excel")
+    assert "Traceback" not in result.output
+    assert [name] == [p.name for p in out.iterdir()]
+
+
+def test_a_sent_log_open_in_excel_sends_nothing(cli, tmp_path, monkeypatch, smtp_server
+                                                ) -> None:
+    """sent.csv open in Excel: refused before the first message goes, never a message sent
+    and then not noted (which the next run would send again)."""
+    mailbox, port = smtp_server
+    out = tmp_path / "letters"
+    assert 0 == cli("render", SAMPLES / "complaint.yaml", "-o", out, "--date", DAY,
+                    "-k", "acknowledgement").exit_code
+    assert 0 == cli("send", "--host", "127.0.0.1", "--port", port, out).exit_code
+    assert 1 == len(mailbox.messages)
+    assert 0 == cli("render", SAMPLES / "complaint.yaml", "-o", out, "--date", DAY,
+                    "-k", "meeting").exit_code
+    held_by_excel(monkeypatch, "sent.csv")
+    result = cli("send", "--host", "127.0.0.1", "--port", port, out)
+    assert 1 == result.exit_code
+    assert "sent.csv: cannot write it" in result.stderr and "open in Excel" in result.stderr
+    assert 1 == len(mailbox.messages)
+
+
+def test_files_macos_and_word_keep_beside_documents_are_not_documents(cli, tmp_path,
+                                                                      custom_template) -> None:
+    """`._name` (macOS, on shared drives and USB sticks) and `~$name` (Word, while a
+    document is open) are neither emails to send nor templates to check."""
+    out = tmp_path / "letters"
+    assert 0 == cli("render", SAMPLES / "complaint.yaml", "-o", out, "--date", DAY).exit_code
+    for name in ("._acknowledgement.en.eml", "~$meeting.en.eml"):
+        (out / "CMP-2026-0142" / name).write_bytes(b"\x00\x05\x16\x07 Mac OS X")
+    result = cli("send", "--dry-run", out)
+    assert 0 == result.exit_code, result.output
+    assert 3 == result.stdout.count("would send")
+    folder = custom_template("Thank you.")
+    (folder / "._resolution-block.docx").write_bytes(b"\x00\x05\x16\x07 Mac OS X")
+    checked = cli("templates", "check", folder)
+    assert "._resolution-block.docx" not in checked.output
+
+
 # --- permissions ---------------------------------------------------------------------------
 
 @pytest.fixture

@@ -156,9 +156,15 @@ def _email_facts(raw: bytes) -> tuple[object, ...]:
 
 def test_batch_check_and_send_examples_run(samples, smtp_server) -> None:
     """The README's second example runs a batch, checks the CSV and sends the batch's
-    emails to a real SMTP server, with the settings a user would give in the environment."""
+    emails to a real SMTP server, with the settings a user would give in the environment;
+    its batch workers start afresh, as on Windows and macOS."""
     mailbox, port = smtp_server
-    done = run_python(python_blocks("Using letterkit from Python")[1], samples,
+    # Saved as a script and run with workers started afresh, as on Windows and macOS.
+    (samples / "batch_script.py").write_text(python_blocks("Using letterkit from Python")[1],
+                                             encoding="utf-8")
+    done = run_python("import multiprocessing, runpy\n"
+                      "multiprocessing.set_start_method('spawn')\n"
+                      "runpy.run_path('batch_script.py', run_name='__main__')", samples,
                       env={"LETTERKIT_SMTP_HOST": "127.0.0.1", "LETTERKIT_SMTP_PORT": str(port)})
     assert 0 == done.returncode, done.stderr
     assert re.search(r"^\d+ letters from 2 rows, 0 rows failed$", done.stdout, re.MULTILINE)

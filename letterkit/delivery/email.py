@@ -35,6 +35,9 @@ from letterkit.output import safe_folder_name
 from letterkit.record import Record
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+# Python's own table of types: the module-level guess reads the Windows registry (and
+# /etc/mime.types), so one record would make different emails on different machines.
+_TYPES = mimetypes.MimeTypes()
 _BULLET = "  • "
 # The paragraphs that head a letter on paper (its date, references, inside address and
 # subject line): in an email the headers say these, and the body opens with the greeting.
@@ -181,7 +184,7 @@ def build_email(
     for item in enclosed:
         if item.file is not None:
             path = Path(item.file)
-            guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            guessed = _TYPES.guess_type(path.name)[0] or "application/octet-stream"
             maintype, _, subtype = guessed.partition("/")
             files.append((path.name, path.read_bytes(), (maintype, subtype)))
     for filename, data, (maintype, subtype) in files:

@@ -26,6 +26,7 @@ from letterkit.errors import LetterkitError, MissingTool, Problem
 
 SECONDS_TO_START = 60.0
 SECONDS_PER_LETTER = 30.0
+MOST_PER_START = 500  # files named on one command line (about 11,000 characters)
 SETTING = "LETTERKIT_SOFFICE"
 
 _INSTALL = {
@@ -73,12 +74,13 @@ def soffice(configured: Path | None = None, *, env: Mapping[str, str] | None = N
     on PATH, else in its installer's standard folder; or a MissingTool error saying how to
     install it on this system."""
     env = os.environ if env is None else env
+    # Absolute: conversions run inside their own folder.
     for named, where in ((env.get(SETTING), f"${SETTING}"), (configured, "the config's soffice")):
         if named:
-            return _program_at(Path(named), where, platform)
+            return os.path.abspath(_program_at(Path(named), where, platform))
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if found is not None:
-        return found
+        return os.path.abspath(found)
     for candidate in standard_locations(platform, env):
         if _is_program(candidate):
             return str(candidate)
@@ -112,8 +114,12 @@ class PdfConverter:
 
     def convert(self, documents: list[Path]) -> dict[Path, bytes | Problem]:
         """Each document's PDF bytes, or the problem that stopped it."""
-        if not documents:
-            return {}
+        results: dict[Path, bytes | Problem] = {}
+        for start in range(0, len(documents), MOST_PER_START):
+            results.update(self._convert(documents[start:start + MOST_PER_START]))
+        return results
+
+    def _convert(self, documents: list[Path]) -> dict[Path, bytes | Problem]:
         stage = Path(tempfile.mkdtemp(dir=self.work, prefix="stage-"))
         try:
             # Letters of different complaints share names (resolution.en.docx): each goes
@@ -145,13 +151,14 @@ class PdfConverter:
     def _run(self, staged: list[Path], outdir: Path) -> float | None:
         """Convert; the seconds after which LibreOffice was stopped, if it had to be."""
         profile = (self.work / "profile").resolve()
+        # Bare names, run inside the folder: Windows caps a command line at 32,767 characters.
         command = [self.program, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                   "--norestore", "--convert-to", "pdf", "--outdir", str(outdir),
-                   *map(str, staged)]
+                   "--norestore", "--convert-to", "pdf", "--outdir", ".",
+                   *(path.name for path in staged)]
         self.starts += 1
         limit = SECONDS_TO_START + SECONDS_PER_LETTER * len(staged)
         # A session of its own (POSIX), so that stopping it stops what it started too.
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(command, cwd=outdir, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
         try:

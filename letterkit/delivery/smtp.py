@@ -3,6 +3,7 @@ sent twice and nothing sent is forgotten."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -18,9 +19,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
+from typing import IO
 
 from letterkit.config import Security, SmtpConfig
-from letterkit.errors import InputError, LetterkitError, Problem
+from letterkit.errors import CannotWrite, InputError, LetterkitError, Problem
+from letterkit.output import cannot_write, is_side_file
 from letterkit.record import validate
 
 LOG_NAME = "sent.csv"
@@ -135,7 +138,7 @@ def eml_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(path.rglob("*.eml"))
+            files += sorted(f for f in path.rglob("*.eml") if not is_side_file(f))
         elif path.is_file():
             files.append(path)
         else:
@@ -176,16 +179,45 @@ def already_sent(log: Path) -> dict[str, str]:
                 if row.get("message_id") and row.get("sent_at")}
 
 
-def _append_log(log: Path, outgoing: Outgoing, refused: Iterable[str], when: dt.datetime) -> None:
-    new = not log.exists()
-    with log.open("a", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+class _SentLogs:
+    """The sent logs of a run, held open for appending to the end. Those already there
+    are opened before anything is sent: one that cannot be written (open in Excel, on
+    Windows) stops the run before a message goes, never after one went unlogged."""
+
+    def __init__(self, logs: Iterable[Path]) -> None:
+        self.files: dict[Path, IO[str]] = {}
+        try:
+            for log in logs:
+                if log.exists():
+                    self._open(log)
+        except CannotWrite:
+            self.close()
+            raise
+
+    def _open(self, log: Path) -> IO[str]:
+        try:
+            new = not log.exists() or log.stat().st_size == 0
+            fh = log.open("a", encoding="utf-8", newline="")
+        except OSError as error:
+            raise cannot_write(log, error, "Excel") from None
+        self.files[log] = fh
         if new:
-            writer.writerow(LOG_COLUMNS)
-        writer.writerow([when.isoformat(timespec="seconds"), outgoing.message_id,
-                         outgoing.path.name, " ".join(outgoing.recipients), " ".join(refused)])
+            csv.writer(fh).writerow(LOG_COLUMNS)
+        return fh
+
+    def add(self, log: Path, outgoing: Outgoing, refused: Iterable[str],
+            when: dt.datetime) -> None:
+        fh = self.files.get(log) or self._open(log)
+        csv.writer(fh).writerow([when.isoformat(timespec="seconds"), outgoing.message_id,
+                                 outgoing.path.name, " ".join(outgoing.recipients),
+                                 " ".join(refused)])
         fh.flush()
         os.fsync(fh.fileno())
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            with contextlib.suppress(OSError):
+                fh.close()
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:
@@ -245,6 +277,17 @@ def send_all(
             todo.setdefault((log, outgoing.message_id), outgoing)
     if not todo:
         return report
+    held = _SentLogs(dict.fromkeys(log for log, _ in todo))
+    try:
+        return _send(todo, held, settings, report, per_minute, now, on_sent, clock, sleep)
+    finally:
+        held.close()
+
+
+def _send(todo: dict[tuple[Path, str], Outgoing], logs: _SentLogs, settings: SmtpSettings,
+          report: SendReport, per_minute: float | None, now: Callable[[], dt.datetime],
+          on_sent: Callable[[Outgoing, list[str]], None], clock: Callable[[], float],
+          sleep: Callable[[float], object]) -> SendReport:
     smtp = connect(settings)
     interval = 60.0 / per_minute if per_minute else 0.0
     last: float | None = None
@@ -272,7 +315,15 @@ def send_all(
                     f"not sent: the connection failed ({exc}); run again to send the rest",
                     file=str(outgoing.path)))
                 break
-            _append_log(sent_log(outgoing.path), outgoing, refused, when)
+            try:
+                logs.add(sent_log(outgoing.path), outgoing, refused, when)
+            except (OSError, CannotWrite) as exc:  # stop before sending more unlogged
+                reason = exc.strerror if isinstance(exc, OSError) else exc.problems[0].message
+                report.failed.append(Problem(
+                    f"sent, but {sent_log(outgoing.path)} could not note it ({reason}); add "
+                    f"it to the log before sending this folder again: {outgoing.message_id}",
+                    file=str(outgoing.path)))
+                break
             report.sent.append(outgoing.path)
             report.refused += _refusals(outgoing, refused)
             on_sent(outgoing, list(refused))

@@ -11,7 +11,7 @@ from pathlib import Path
 from letterkit.errors import LetterkitError, Problem, TemplateError
 from letterkit.i18n.languages import available_languages
 from letterkit.kinds import ALL, Kind
-from letterkit.output import write_atomic
+from letterkit.output import is_side_file, write_atomic
 from letterkit.record import LAYOUTS
 from letterkit.resources import data_path
 
@@ -74,10 +74,10 @@ def custom_templates_dir(option: Path | None, configured: Path | None,
 
 
 def docx_files(paths: Iterable[Path]) -> list[Path]:
-    """The .docx templates named, or found in the folders named, leaving out the lock
-    files Word keeps beside a document it has open (~$name.docx)."""
+    """The .docx templates named, or found in the folders named, leaving out the files
+    Word and macOS keep beside documents (~$name.docx, ._name.docx)."""
     found = [f for p in paths for f in (sorted(p.rglob("*.docx")) if p.is_dir() else [p])]
-    return [f for f in found if not f.name.startswith("~$")]
+    return [f for f in found if not is_side_file(f)]
 
 
 def template_files(custom: Path | None = None) -> list[Path]:
