@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.numbers import list_currencies
 from pydantic import (
@@ -51,13 +52,22 @@ def _email(value: str | None) -> str | None:
 
 
 def _timezone(value: str) -> str:
+    # As IANA spells it, whatever the case typed: macOS would find "asia/kolkata" (its
+    # disk ignores case) where Windows and Linux would not, and an invitation needs the
+    # true name. So a record means the same on every laptop.
+    name = _timezone_names().get(value.casefold(), value)
     try:
-        ZoneInfo(value)
+        ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
             f"{value} is not a time zone (an IANA name such as Asia/Kolkata)"
         ) from None
-    return value
+    return name
+
+
+@functools.cache
+def _timezone_names() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
 
 
 def _currency(value: str) -> str:

@@ -441,3 +441,15 @@ def test_settings_where_each_system_keeps_them(tmp_path, monkeypatch) -> None:
             xdg] == config_candidates(env, tmp_path, platform="darwin")
     assert [tmp_path / "letterkit.yaml", xdg] == config_candidates(env, tmp_path,
                                                                    platform="linux")
+
+
+def test_a_time_zone_in_any_case_is_written_as_iana_spells_it(tmp_path, sample_data,
+                                                              write_record) -> None:
+    """"asia/dubai" works on a Mac (its disk ignores case) and nowhere else, unless letterkit
+    spells it right itself: on every system it is Asia/Dubai, in the record and the
+    invitation."""
+    from letterkit import load_record
+
+    sample_data["meeting"]["timezone"] = "asia/dubai"
+    record = load_record(write_record(sample_data))
+    assert "Asia/Dubai" == record.meeting.timezone
