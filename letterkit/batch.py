@@ -14,11 +14,11 @@ from itertools import islice
 from pathlib import Path
 
 from letterkit.delivery.pdf import converter_for_this_process, soffice
-from letterkit.errors import EXISTS, CannotWrite, LetterkitError, Problem
+from letterkit.errors import EXISTS, CannotWrite, InputError, LetterkitError, Problem
 from letterkit.inputs import record_from_row
-from letterkit.output import cannot_write, check_writable
+from letterkit.output import CSV_ENCODING, cannot_write, check_writable, safe_folder_name
 from letterkit.record import Record
-from letterkit.sources import CsvSource, count_rows, csv_rows, open_csv
+from letterkit.sources import CsvSource, column_map, count_rows, csv_rows, open_csv
 from letterkit.writing import RecordOutcome, WriteOptions, write_records
 
 MANIFEST = "manifest.csv"
@@ -126,11 +126,12 @@ def run_batch(
     above 1, a script calls this under `if __name__ == "__main__":` (Windows and macOS
     start each worker by importing the script)."""
     started = time.perf_counter()
-    source = csv_file if isinstance(csv_file, CsvSource) else open_csv(csv_file, delimiter)
     # Files are not flushed one by one: the whole batch is synced once at the end, where
     # the system can (Windows has no os.sync: there each file is flushed as it is written).
     sync = getattr(os, "sync", None)
     options = dataclasses.replace(options or WriteOptions(), durable=sync is None).fixed()
+    source = csv_file if isinstance(csv_file, CsvSource) else open_csv(
+        csv_file, delimiter, column_map(options.config.columns))
     if options.pdf:
         soffice(options.config.soffice)  # without LibreOffice, say how to get it, at once
     if on_start is not None:
@@ -167,14 +168,28 @@ def run_batch(
             on_row(result)
             return not (fail_fast and result.failed)
 
-        rows = csv_rows(source)
-        if jobs <= 1:
-            for chunk in _chunks(rows, CHUNK_ROWS):
+        references = _References(name)
+        stopped = False
+
+        def rows() -> Iterator[tuple[int, dict[str, object]]]:
+            nonlocal stopped
+            for number, data in csv_rows(source):
+                duplicate = references.duplicate(number, data)
+                if duplicate is None:
+                    yield number, data
+                elif not record(duplicate):
+                    stopped = True
+                    return
+
+        if jobs <= 1 or fail_fast:
+            # Fail-fast goes a row at a time: nothing is written after the first bad row.
+            for chunk in _chunks(rows(), 1 if fail_fast else CHUNK_ROWS):
                 if not all([record(r) for r in process_rows(chunk, options, name)]):
-                    summary.stopped_early = True
+                    stopped = True
                     break
         else:
-            summary.stopped_early = not _in_pool(rows, options, name, jobs, record)
+            stopped = not _in_pool(rows(), options, name, jobs, record) or stopped
+        summary.stopped_early = stopped
     if sync is not None:
         sync()
     summary.seconds = time.perf_counter() - started
@@ -216,6 +231,36 @@ def _in_pool(
             raise
 
 
+class _References:
+    """The folder each reference of a run writes to: a second row with the same reference,
+    or one that would share its folder (`ACME/1` and `acme_1`, on a disk that ignores
+    case), is a bad row naming the first, so no row replaces another's letters."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.seen: dict[str, tuple[int, str]] = {}
+
+    def duplicate(self, number: int, data: dict[str, object]) -> RowResult | None:
+        reference = data.get("reference")
+        if not isinstance(reference, str):
+            return None  # the row fails on its own
+        try:
+            folder = safe_folder_name(reference)
+        except LetterkitError:
+            return None
+        first = self.seen.setdefault(folder.casefold(), (number, reference))
+        if first[0] == number:
+            return None
+        row, earlier = first
+        message = (f"{reference!r} is row {row}'s reference too" if earlier == reference else
+                   f"{reference!r} would write to the same folder ({folder}) as row {row}'s "
+                   f"{earlier!r}")
+        error = InputError.at(f"{message}; each complaint needs a reference of its own, so "
+                              "this row made nothing", file=self.file, row=number,
+                              field="reference")
+        return RowResult(number, reference, RecordOutcome(reference=reference, error=error))
+
+
 def _chunks(
     rows: Iterable[tuple[int, dict[str, object]]], size: int
 ) -> Iterator[list[tuple[int, dict[str, object]]]]:
@@ -240,7 +285,7 @@ class _Manifest:
     def __enter__(self) -> _Manifest:
         new = not self.path.exists()
         try:
-            self.fh = self.path.open("a", encoding="utf-8", newline="")
+            self.fh = self.path.open("a", encoding=CSV_ENCODING, newline="")
         except OSError as error:
             raise cannot_write(self.path, error, "Excel") from None
         self.writer = csv.writer(self.fh)
@@ -294,7 +339,7 @@ class _RowProblems:
                 return
             with self.partial.open(encoding="utf-8", newline="") as fh:
                 lines = sorted(csv.reader(fh), key=lambda line: int(line[0]))
-            with self.partial.open("w", encoding="utf-8", newline="") as fh:
+            with self.partial.open("w", encoding=CSV_ENCODING, newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(ERROR_COLUMNS)
                 writer.writerows(lines)

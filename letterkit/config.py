@@ -30,6 +30,7 @@ from letterkit.record import (
 )
 from letterkit.resources import user_folders
 from letterkit.sources import load_data_file
+from letterkit.spreadsheet import DateOrder
 
 Security = Literal["none", "starttls", "ssl"]
 
@@ -67,6 +68,12 @@ class Config(BaseModel):
     practice_words: Path | None = None
     # LibreOffice's soffice program, when it is not where its installer puts it.
     soffice: Path | None = None
+    # How the sheets' dates are written when they are not ISO: 20/11/2026 (India, the
+    # default) or 11/20/2026.
+    date_order: DateOrder = "day-first"
+    # A sheet's own column names for letterkit's fields ({"Customer": "customer.name"}),
+    # or a YAML file of them (relative to the config file).
+    columns: dict[str, str] | Path | None = None
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None,
@@ -103,9 +110,9 @@ def load_config(
     if data is None:
         return Config(), found
     config = validate(Config, data, file=str(found), expected="config settings")
-    for name in ("templates", "practice_words", "soffice"):
+    for name in ("templates", "practice_words", "soffice", "columns"):
         value = getattr(config, name)
-        if value is not None and not value.is_absolute():
+        if isinstance(value, Path) and not value.is_absolute():
             config = config.model_copy(update={name: found.parent / value})
     return config, found
 

@@ -14,6 +14,7 @@ MISSING = "missing"  # the record lacks what a letter needs
 DATE = "date"  # the letter's date is outside the days the letter may carry
 PRACTICE = "practice"  # the practice checks found fault, and the caller asked for none
 LATE = "late"  # the first answer is later than it should be
+UNUSED_COLUMNS = "unused columns"  # a sheet's columns letterkit left out
 LOCKED = "locked"  # a file could not be written: open in another program, or no permission
 
 

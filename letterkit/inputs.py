@@ -3,6 +3,7 @@ validated, with the gaps filled from the config."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from letterkit.errors import InputError, LetterkitError, Problem
 from letterkit.output import write_atomic
 from letterkit.record import Record, validate_record
 from letterkit.resources import data_path
-from letterkit.sources import csv_rows, load_data_file, open_csv
+from letterkit.sources import column_map, csv_rows, load_data_file, open_csv
+from letterkit.spreadsheet import excel_values
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
@@ -30,8 +32,12 @@ def load_record(path: Path, config: Config | None = None) -> Record:
 
 
 def record_from_row(data: dict[str, Any], config: Config, *, file: str, row: int) -> Record:
-    """Validate one CSV row (as nested data), filling gaps from the config; enclosure
+    """Validate one CSV row (as nested data), filling gaps from the config; dates and
+    amounts as Excel writes them are read first (see `letterkit.spreadsheet`); enclosure
     files are found relative to the CSV's folder."""
+    data, problems = excel_values(data, config.date_order)
+    if problems:
+        raise InputError([dataclasses.replace(p, file=file, row=row) for p in problems])
     record = validate_record(apply_config(data, config), file=file, row=row)
     return with_enclosure_files(record, Path(file).parent, file=file, row=row)
 
@@ -71,7 +77,7 @@ def records_in(path: Path, config: Config | None = None
     if path.suffix.lower() not in CSV_SUFFIXES:
         yield None, load_record(path, config)
         return
-    for row, data in csv_rows(open_csv(path)):
+    for row, data in csv_rows(open_csv(path, columns=column_map(config.columns))):
         try:
             yield row, record_from_row(data, config, file=str(path), row=row)
         except LetterkitError as error:

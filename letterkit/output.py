@@ -16,6 +16,11 @@ from letterkit.errors import EXISTS, LOCKED, CannotWrite, InputError, OutputExis
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
 _MAX_NAME = 100
+# The CSVs letterkit writes (manifest, errors, notes, sent log): UTF-8 with a byte-order
+# mark, without which Excel on Windows shows Telugu as mojibake. Python writes the mark
+# only at the start of a file, so appending is safe; reading with it accepts files
+# without one too.
+CSV_ENCODING = "utf-8-sig"
 
 
 def is_side_file(path: Path) -> bool:

@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from letterkit.errors import InputError, Problem
+from letterkit.errors import UNUSED_COLUMNS, InputError, Problem
 from letterkit.record import Record, is_list, section_model
 
 
@@ -127,12 +127,14 @@ _NUMBER = re.compile(r"(?<=\.)\d+(?=\.|$)")
 
 @dataclass(frozen=True)
 class CsvSource:
-    """An opened CSV of records: how it is encoded and delimited, and its checked header."""
+    """An opened CSV of records: how it is encoded and delimited, the record field each
+    column gives (None: a column letterkit does not use), and what was said of the header."""
 
     path: Path
     encoding: str
     delimiter: str
-    header: list[str]
+    header: list[str | None]
+    warnings: tuple[Problem, ...] = ()
 
 
 def detect_encoding(path: Path) -> str:
@@ -165,8 +167,11 @@ def detect_encoding(path: Path) -> str:
 _NOT_UTF8 = "is not UTF-8 text; in Excel use Save As, CSV UTF-8 (Comma delimited)"
 
 
-def open_csv(path: Path, delimiter: str | None = None) -> CsvSource:
-    """Open a CSV of records and check its header against the record's columns."""
+def open_csv(path: Path, delimiter: str | None = None,
+             columns: Mapping[str, str] | None = None) -> CsvSource:
+    """Open a CSV of records and read its header: letterkit's own column names (in any
+    case), or a sheet's own names mapped to them by `columns`; other columns are left out,
+    with a warning that names them."""
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as fh:
         first = fh.readline()
@@ -174,29 +179,68 @@ def open_csv(path: Path, delimiter: str | None = None) -> CsvSource:
         raise InputError.at("is empty; expected a header row of column names", file=str(path))
     if delimiter is None:
         delimiter = max(_DELIMITERS, key=first.count)
-    header = next(csv.reader([first], delimiter=delimiter))
-    header = [h.strip() for h in header]
-    check_header(header, file=str(path))
-    return CsvSource(path, encoding, delimiter, header)
+    names = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+    header, warnings = read_header(names, columns or {}, file=str(path))
+    return CsvSource(path, encoding, delimiter, header, tuple(warnings))
 
 
-def check_header(header: list[str], *, file: str) -> None:
-    """Every column must be one of the record's, list items numbered from 1."""
+def read_header(names: list[str], columns: Mapping[str, str], *, file: str
+                ) -> tuple[list[str | None], list[Problem]]:
+    """The record field each column gives (None: unused), and a warning naming the columns
+    left out; an InputError for a map to no field, two columns for one field, or no
+    reference."""
     known = set(csv_columns(Record, list_items=1, shorthand=True))
     problems = []
-    for column in header:
-        if not column:
-            continue
-        shape = _NUMBER.sub("1", column)
-        if shape not in known:
-            close = difflib.get_close_matches(shape, sorted(known), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            problems.append(Problem(f"unknown column {column!r}{hint}", file=file, row=1))
-    if "reference" not in header:
-        problems.append(Problem("no reference column; every row needs its reference",
-                                file=file, row=1))
+    mapped = {}
+    for sheet, target in columns.items():
+        if _NUMBER.sub("1", str(target).strip().lower()) not in known:
+            problems.append(Problem(f"the column map gives {sheet!r} to {target!r}, which is "
+                                    f"not a field{_suggestion(str(target), known)}", file=file))
+        mapped[str(sheet).strip().casefold()] = str(target).strip().lower()
+    header: list[str | None] = []
+    unused: list[str] = []
+    given: dict[str, str] = {}
+    for name in names:
+        field: str | None = mapped.get(name.casefold())
+        if field is None and _NUMBER.sub("1", name.lower()) in known:
+            field = name.lower()
+        if field is not None and field in given:
+            problems.append(Problem(f"columns {given[field]!r} and {name!r} both give {field}; "
+                                    "keep one", file=file, row=1))
+        elif field is not None:
+            given[field] = name
+        elif name:
+            unused.append(f"{name!r}{_suggestion(name, known, ' (%s?)')}")
+        header.append(field)
+    if "reference" not in given:
+        problems.append(Problem("no reference column; every row needs its reference (name "
+                                "the sheet's own column in a column map)", file=file, row=1))
     if problems:
         raise InputError(problems)
+    warnings = [Problem(f"left out {len(unused)} column{'s' if len(unused) > 1 else ''} "
+                        f"letterkit does not use: {', '.join(unused)}; to use one, map it to "
+                        "a field in a column map", file=file, row=1, code=UNUSED_COLUMNS)
+                ] if unused else []
+    return header, warnings
+
+
+def _suggestion(name: str, known: set[str], form: str = "; did you mean %s?") -> str:
+    close = difflib.get_close_matches(_NUMBER.sub("1", name.lower()), sorted(known), n=1)
+    return form % close[0] if close else ""
+
+
+def column_map(value: Mapping[str, str] | Path | None) -> dict[str, str]:
+    """A column map given inline (the config) or as a YAML file of `sheet column: field`."""
+    if value is None:
+        return {}
+    if isinstance(value, Path):
+        data = load_data_file(value)
+        if not isinstance(data, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise InputError.at("expected a column map: lines of `sheet column: field`, such "
+                                "as `Customer name: customer.name`", file=str(value))
+        return data
+    return dict(value)
 
 
 def csv_rows(source: CsvSource) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -209,7 +253,9 @@ def csv_rows(source: CsvSource) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             for number, cells in enumerate(reader, start=2):
                 if any(cell.strip() for cell in cells):
-                    yield number, unflatten(dict(zip(source.header, cells, strict=False)))
+                    yield number, unflatten({field: cell for field, cell
+                                             in zip(source.header, cells, strict=False)
+                                             if field is not None})
         except UnicodeDecodeError:
             raise InputError.at(_NOT_UTF8, file=str(source.path), row=number + 1) from None
 

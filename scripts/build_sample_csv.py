@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from letterkit.inputs import load_record
+from letterkit.output import CSV_ENCODING
 from letterkit.record import Record
 from letterkit.sources import csv_columns, flatten
 
@@ -25,7 +26,9 @@ def main() -> None:
     writer.writeheader()
     for name in ("complaint.yaml", "complaint.te.yaml"):
         writer.writerow(flatten(load_record(SAMPLES / name).model_dump()))
-    (SAMPLES / "complaints.csv").write_bytes(buffer.getvalue().encode("utf-8"))
+    # With a byte-order mark, as Excel's "CSV UTF-8" writes it: Excel opens the Telugu row
+    # right only with one.
+    (SAMPLES / "complaints.csv").write_bytes(buffer.getvalue().encode(CSV_ENCODING))
     print(f"wrote {SAMPLES / 'complaints.csv'}")
 
 

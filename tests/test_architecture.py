@@ -20,7 +20,7 @@ PACKAGE = Path(letterkit.__file__).resolve().parent
 # Bottom to top: a module may import from its own layer and those below it, never above.
 LAYERS = [
     ("base", ["errors", "resources", "output"]),
-    ("record and config", ["record", "sources", "config", "inputs"]),
+    ("record and config", ["record", "spreadsheet", "sources", "config", "inputs"]),
     ("languages", ["i18n", "i18n.languages", "i18n.formats"]),
     ("kinds", ["kinds"]),
     ("rendering", ["docx", "docx.parts", "docx.zipjoin", "docx.environment", "docx.compiled",

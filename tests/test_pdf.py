@@ -57,7 +57,7 @@ def test_batch_pdf_shares_libreoffice_starts(cli, tmp_path) -> None:
     assert 24 == len(pdfs)
     assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
     assert "PDFs from 3 LibreOffice starts" in result.stderr
-    manifest = (out / "manifest.csv").read_text(encoding="utf-8")
+    manifest = (out / "manifest.csv").read_text(encoding="utf-8-sig")
     assert 24 == manifest.count(".pdf,")
 
 

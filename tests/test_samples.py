@@ -14,14 +14,14 @@ SAMPLES = data_path("samples")
 
 def test_sample_csv_header_shows_every_column() -> None:
     """The CSV's header is every column the record model allows, in model order."""
-    with (SAMPLES / "complaints.csv").open(encoding="utf-8", newline="") as fh:
+    with (SAMPLES / "complaints.csv").open(encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh))
     assert csv_columns(Record) == header
 
 
 def test_sample_csv_rows_are_the_sample_records() -> None:
     """The CSV's rows hold exactly the English and the Telugu sample records, flattened."""
-    with (SAMPLES / "complaints.csv").open(encoding="utf-8", newline="") as fh:
+    with (SAMPLES / "complaints.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert 2 == len(rows)
     for row, name in zip(rows, ("complaint.yaml", "complaint.te.yaml"), strict=True):

@@ -58,7 +58,9 @@ def test_sent_log_records_each_message(cli, smtp_server, letters) -> None:
     """sent.csv beside the messages lists each one sent, with its Message-ID."""
     _, port = smtp_server
     send(cli, port, str(letters))
-    with (letters / "CMP-2026-0142" / "sent.csv").open(encoding="utf-8", newline="") as fh:
+    log = letters / "CMP-2026-0142" / "sent.csv"
+    assert log.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    with log.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert ["acknowledgement.en.eml", "meeting.en.eml", "resolution.en.eml"] == [
         r["file"] for r in rows]

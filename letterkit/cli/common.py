@@ -21,6 +21,7 @@ from letterkit.docx.find import custom_templates_dir
 from letterkit.errors import (
     EXISTS,
     PRACTICE,
+    UNUSED_COLUMNS,
     InputError,
     LetterkitError,
     MissingTool,
@@ -30,6 +31,7 @@ from letterkit.errors import (
 from letterkit.i18n.languages import check_language
 from letterkit.kinds import KINDS
 from letterkit.record import LAYOUTS
+from letterkit.sources import column_map
 from letterkit.writing import RecordOutcome, WriteOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,6 +54,10 @@ class State:
     @functools.cached_property
     def config(self) -> Config:
         return load_config(self.config_path)[0]
+
+    def column_map(self, option: Path | None) -> dict[str, str]:
+        """The sheet's own column names for letterkit's fields: --columns, else the config's."""
+        return column_map(option or self.config.columns)
 
     def templates(self, option: Path | None) -> Path | None:
         """The custom templates folder: --templates, $LETTERKIT_TEMPLATES, the config's."""
@@ -141,6 +147,10 @@ templates_option = click.option(
     "--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
     help="Folder of custom templates, used before the shipped ones. Default: "
     "$LETTERKIT_TEMPLATES, then the config's `templates`.")
+columns_option = click.option(
+    "--columns", "columns_file", type=click.Path(path_type=Path, dir_okay=False),
+    help="A YAML file mapping the sheet's own column names to letterkit's fields "
+    "(`Customer name: customer.name`). Default: the config's `columns`.")
 date_option = click.option(
     "--date", "letter_date", type=click.DateTime(formats=["%Y-%m-%d"]), callback=_date,
     help="The letters' date (YYYY-MM-DD). Default: today.")
@@ -192,6 +202,8 @@ def advice(problem: Problem, label: str) -> str:
         return f"{line}; use --force to replace it"
     if problem.code == PRACTICE and label == "error":
         return f"{line} (--strict: no letters written)"
+    if problem.code == UNUSED_COLUMNS:
+        return f"{line} (--columns FILE, or `columns:` in the config)"
     return line
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -13,6 +14,8 @@ from tqdm import tqdm
 from letterkit.batch import ERRORS, NOTES, RowResult, run_batch
 from letterkit.cli.common import (
     State,
+    advice,
+    columns_option,
     config_option,
     date_option,
     lang_option,
@@ -26,6 +29,7 @@ from letterkit.cli.common import (
 from letterkit.inputs import load_record
 from letterkit.kinds import KINDS, kind_named
 from letterkit.output import safe_folder_name, write_atomic
+from letterkit.sources import open_csv
 from letterkit.writing import preview_png, write_record_files
 
 
@@ -62,11 +66,13 @@ def render(state: State, records: tuple[Path, ...], kinds: tuple[str, ...],
               help="Skip the letters already made (after an interrupted run); make the rest.")
 @click.option("--delimiter", type=click.Choice([",", ";", "tab"]),
               help="Column separator. Default: detected from the header row.")
+@columns_option
 @click.pass_obj
 def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | None,
           layout: str | None, out_dir: Path, templates_dir: Path | None,
           letter_date: dt.date | None, force: bool, emails: bool, strict: bool, pdf: bool,
-          jobs: int | None, fail_fast: bool, resume: bool, delimiter: str | None) -> None:
+          jobs: int | None, fail_fast: bool, resume: bool, delimiter: str | None,
+          columns_file: Path | None) -> None:
     """Make the letters for every row of a CSV (see `letterkit sample` for its columns).
 
     Letters go to OUTPUT/<reference>/ exactly as `render` writes them. Each file written is
@@ -77,6 +83,9 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
                                   out_dir=out_dir, templates_dir=templates_dir,
                                   letter_date=letter_date, force=force, emails=emails,
                                   strict=strict, pdf=pdf, resume=resume)
+    source = open_csv(csv_file, {"tab": "\t"}.get(delimiter or "", delimiter),
+                      state.column_map(columns_file))
+    report(source.warnings, label="warning")
     interactive = sys.stderr.isatty()
     bar = tqdm(unit="row", disable=not interactive, file=sys.stderr, dynamic_ncols=True)
 
@@ -85,13 +94,15 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
 
     def on_row(result: RowResult) -> None:
         bar.update(1)
-        if result.failed and not interactive:
-            report(result.problems)
+        for line in row_lines(result, str(source.path)):
+            if interactive:
+                bar.write(line, file=sys.stderr)  # above the bar, which stays
+            else:
+                click.echo(line, err=True)
 
     with bar:
-        summary = run_batch(csv_file, options, jobs=jobs or os.cpu_count() or 1,
-                            fail_fast=fail_fast, delimiter={"tab": "\t"}.get(delimiter or "",
-                                                                           delimiter),
+        summary = run_batch(source, options, jobs=jobs or os.cpu_count() or 1,
+                            fail_fast=fail_fast,
                             on_start=started if interactive else None, on_row=on_row)
     failed = f", {summary.failed_rows} rows failed (see {shown(out_dir / ERRORS)})" \
         if summary.failed_rows else ""
@@ -136,3 +147,16 @@ def preview(state: State, record_file: Path, kind: str, language: str | None,
                          f"{options.language_for(record)}.png")
     write_atomic(target, picture, force=force)
     click.echo(f"wrote {shown(target)} (first page of {kind_named(kind).called})")
+
+
+def row_lines(result: RowResult, sheet: str) -> list[str]:
+    """A failed row's problems, a line each, saying the sheet's row and its reference
+    before the letter file, field and message: `in.csv:5 (CMP-1): customer.email: …`."""
+    lines = []
+    for problem in result.problems:
+        where = f"{sheet}:{result.row}" + (f" ({result.reference})" if result.reference else "")
+        own = problem.file if problem.file not in (None, sheet) else None
+        text = ": ".join(p for p in (where, own, problem.field) if p)
+        line = advice(dataclasses.replace(problem, file=None, row=None, field=None), "error")
+        lines.append(f"error: {text}: {line}")
+    return lines

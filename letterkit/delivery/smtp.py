@@ -23,7 +23,7 @@ from typing import IO
 
 from letterkit.config import Security, SmtpConfig
 from letterkit.errors import CannotWrite, InputError, LetterkitError, Problem
-from letterkit.output import cannot_write, is_side_file
+from letterkit.output import CSV_ENCODING, cannot_write, is_side_file
 from letterkit.record import validate
 
 LOG_NAME = "sent.csv"
@@ -174,7 +174,7 @@ def already_sent(log: Path) -> dict[str, str]:
     """Message-IDs in a sent log, with when they were sent."""
     if not log.is_file():
         return {}
-    with log.open(encoding="utf-8", newline="") as fh:
+    with log.open(encoding=CSV_ENCODING, newline="") as fh:
         return {row["message_id"]: row["sent_at"] for row in csv.DictReader(fh)
                 if row.get("message_id") and row.get("sent_at")}
 
@@ -197,7 +197,7 @@ class _SentLogs:
     def _open(self, log: Path) -> IO[str]:
         try:
             new = not log.exists() or log.stat().st_size == 0
-            fh = log.open("a", encoding="utf-8", newline="")
+            fh = log.open("a", encoding=CSV_ENCODING, newline="")
         except OSError as error:
             raise cannot_write(log, error, "Excel") from None
         self.files[log] = fh

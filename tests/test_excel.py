@@ -1,0 +1,207 @@
+"""Sheets as Excel writes them: extra columns, day-first dates, serial numbers, grouped
+amounts with a currency sign, semicolons, UTF-16, a reference given twice, a column map."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from letterkit.resources import data_path
+
+from readback import docx_text
+
+DAY = "2026-12-05"  # the sample rows' resolution and follow-up letters may carry this date
+
+
+def sample_rows() -> list[dict[str, str]]:
+    with (data_path("samples") / "complaints.csv").open(encoding="utf-8-sig",
+                                                          newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def as_excel(rows: list[dict[str, str]], path: Path, *, delimiter: str = ",",
+             encoding: str = "utf-8-sig", extra: dict[str, str] | None = None) -> Path:
+    """Rows saved the way Excel saves them: its own column after ours, CRLF lines."""
+    columns = [*rows[0], *(extra or {})]
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter,
+                            lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, **(extra or {})})
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def excel_reformatted(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """What Excel in an Indian locale does to the sample's dates and amounts."""
+    english, telugu = (dict(row) for row in rows)
+    english.update({"received": "20-11-2026", "meeting.at": "25/11/2026 15:30",
+                    "resolution.actions.1.due": "28/11/2026",
+                    "resolution.actions.1.done": "46354",  # a date column saved as numbers
+                    "resolution.actions.2.amount": "1,500.00"})
+    telugu.update({"received": "21/11/2026", "resolution.actions.1.amount": "₹750"})
+    return [english, telugu]
+
+
+@pytest.mark.parametrize(("delimiter", "encoding"), [
+    (",", "utf-8-sig"),  # CSV UTF-8
+    (";", "utf-8-sig"),  # where the list separator is ;
+    ("\t", "utf-16"),  # Unicode Text
+], ids=["csv-utf8", "semicolons", "utf16"])
+def test_an_excel_sheet_makes_every_good_rows_letters(cli, tmp_path, delimiter,
+                                                      encoding) -> None:
+    """Extra columns, day-first dates, a serial number, `1,500.00` and `₹750`, a reference
+    given twice and a date Excel cannot have meant: every good row's letters are made,
+    every bad row named on stderr and in errors.csv."""
+    good = excel_reformatted(sample_rows())
+    twice = dict(good[0], **{"customer.name": "Someone Else"})  # CMP-2026-0142 again
+    impossible = dict(good[1], reference="CMP-2026-0150", received="31/11/2026")
+    month_first = dict(good[1], reference="CMP-2026-0151", received="11/21/2026")
+    source = as_excel([*good, twice, impossible, month_first], tmp_path / "export.csv",
+                      delimiter=delimiter, encoding=encoding,
+                      extra={"Agent notes": "called twice", "custmer.phone": "x"})
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", DAY, "-j", "1")
+    assert 1 == result.exit_code
+    assert "warning: " in result.stderr
+    assert ("left out 2 columns letterkit does not use: 'Agent notes', 'custmer.phone' "
+            "(customer.phone?)") in result.stderr
+    for reference, lang in (("CMP-2026-0142", "en"), ("CMP-2026-0143", "te")):
+        assert [f"follow-up.{lang}.docx", f"resolution.{lang}.docx"] == sorted(
+            p.name for p in (out / reference).glob("*.docx")), result.stderr
+    letter = docx_text(out / "CMP-2026-0142" / "resolution.en.docx")
+    assert "₹1,500" in letter and "28 November 2026" in letter
+    assert "Someone Else" not in letter  # the second CMP-2026-0142 replaced nothing
+    assert "₹750" in docx_text(out / "CMP-2026-0143" / "resolution.te.docx")
+    assert not (out / "CMP-2026-0150").exists() and not (out / "CMP-2026-0151").exists()
+
+    name = str(source)
+    expected = [
+        f"error: {name}:4 (CMP-2026-0142): reference: 'CMP-2026-0142' is row 2's reference "
+        "too; each complaint needs a reference of its own, so this row made nothing",
+        f"error: {name}:5 (CMP-2026-0150): received: read '31/11/2026' as day, month, year: "
+        "there is no such date",
+        f"error: {name}:6 (CMP-2026-0151): received: read '11/21/2026' as day, month, year: "
+        "there is no such date; if this sheet writes dates month-first, set date_order: "
+        "month-first in the config",
+    ]
+    assert expected == [line for line in result.stderr.splitlines()
+                        if line.startswith("error")]
+    with (out / "errors.csv").open(encoding="utf-8-sig", newline="") as fh:
+        errors = list(csv.DictReader(fh))
+    assert [("4", "CMP-2026-0142", "reference"), ("5", "CMP-2026-0150", "received"),
+            ("6", "CMP-2026-0151", "received")] == [
+        (e["row"], e["reference"], e["field"]) for e in errors]
+
+
+def test_force_never_lets_a_row_replace_anothers_letters(cli, tmp_path) -> None:
+    rows = sample_rows()
+    source = as_excel([rows[0], dict(rows[0], **{"customer.name": "Someone Else"})],
+                      tmp_path / "in.csv")
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", DAY, "--force", "-j", "2")
+    assert 1 == result.exit_code
+    assert "is row 2's reference too" in result.stderr
+    for letter in (out / "CMP-2026-0142").glob("*.docx"):
+        assert "Someone Else" not in docx_text(letter)
+
+
+def test_references_that_make_one_folder_are_told_apart(cli, tmp_path) -> None:
+    """`ACME/1` and `acme_1` would share a folder (a disk that ignores case): the second
+    row is refused, naming the first."""
+    rows = sample_rows()
+    source = as_excel([dict(rows[0], reference="ACME/1"), dict(rows[0], reference="acme_1")],
+                      tmp_path / "in.csv")
+    result = cli("batch", source, "-o", tmp_path / "out", "--date", DAY, "-j", "1")
+    assert 1 == result.exit_code
+    assert ("'acme_1' would write to the same folder (acme_1) as row 2's 'ACME/1'"
+            in result.stderr)
+
+
+@pytest.mark.parametrize(("cell", "field", "message"), [
+    ("1.500,00", "resolution.actions.2.amount", "read '1.500,00', which is not an amount"),
+    ("20/11/26", "received", "read '20/11/26', whose year has two digits; Excel may have "
+                             "reformatted the column"),
+    ("soon", "resolution.actions.1.due", "read 'soon', which is not a date"),
+    ("25/11/2026", "meeting.at", "read '25/11/2026', a date without a time"),
+])
+def test_values_excel_cannot_have_meant_name_the_cell(cli, tmp_path, cell, field,
+                                                      message) -> None:
+    rows = sample_rows()
+    source = as_excel([dict(rows[0], **{field: cell})], tmp_path / "in.csv")
+    result = cli("batch", source, "-o", tmp_path / "out", "--date", DAY, "-j", "1")
+    assert 1 == result.exit_code
+    assert f"(CMP-2026-0142): {field}: {message}" in result.stderr
+
+
+def test_month_first_sheets_by_the_config(cli, tmp_path) -> None:
+    rows = sample_rows()
+    source = as_excel([dict(rows[0], received="11/20/2026",
+                            **{"meeting.at": "11/25/2026 3:30 PM"})], tmp_path / "in.csv")
+    config = tmp_path / "letterkit.yaml"
+    config.write_text("date_order: month-first\n", encoding="utf-8")
+    result = cli("--config", config, "batch", source, "-o", tmp_path / "out",
+                 "--date", "2026-11-23", "-j", "1", "-k", "meeting")
+    assert 0 == result.exit_code, result.stderr
+    assert "25 November 2026" in docx_text(tmp_path / "out" / "CMP-2026-0142"
+                                           / "meeting.en.docx")
+    assert "3:30" in docx_text(tmp_path / "out" / "CMP-2026-0142" / "meeting.en.docx")
+
+
+def test_a_column_map_lets_the_sheets_own_headers_stand(cli, tmp_path) -> None:
+    """The sheet calls its columns "Complaint no." and "Customer"; a small YAML file maps
+    them to letterkit's fields."""
+    row = sample_rows()[0]
+    renamed = {"Complaint no.": row.pop("reference"), "Customer": row.pop("customer.name"),
+               **row}
+    source = as_excel([renamed], tmp_path / "export.csv")
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("Complaint no.: reference\nCustomer: customer.name\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", DAY, "-j", "1", "--columns", columns)
+    assert 0 == result.exit_code, result.stderr
+    assert "warning" not in result.stderr
+    assert "Dear Ms Lakshmi Prasanna," in docx_text(out / "CMP-2026-0142"
+                                                    / "resolution.en.docx")
+    columns.write_text("Complaint no.: reference\nCustomer: customer.nmae\n", encoding="utf-8")
+    refused = cli("batch", source, "-o", out, "--date", DAY, "--columns", columns)
+    assert 2 == refused.exit_code
+    assert ("the column map gives 'Customer' to 'customer.nmae', which is not a field; did "
+            "you mean customer.name?") in refused.stderr
+
+
+def test_fail_fast_writes_nothing_after_the_bad_row(cli, tmp_path) -> None:
+    """--fail-fast: the bad row named with its reference, and no letter of a later row."""
+    english = sample_rows()[0]
+    rows = [dict(english, reference=f"CMP-2026-{n:04d}") for n in range(1, 11)]
+    rows[2]["received"] = "31/11/2026"
+    source = as_excel(rows, tmp_path / "in.csv")
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", DAY, "--fail-fast", "-j", "2")
+    assert 1 == result.exit_code
+    assert f"error: {source}:4 (CMP-2026-0003): received: read '31/11/2026'" in result.stderr
+    assert "stopped at the first bad row" in result.stderr
+    assert ["CMP-2026-0001", "CMP-2026-0002"] == sorted(
+        p.name for p in out.iterdir() if p.is_dir())
+
+
+def test_every_csv_letterkit_writes_opens_in_excel_with_its_telugu(cli, tmp_path) -> None:
+    """manifest.csv, notes.csv and errors.csv start with the byte-order mark Excel needs
+    to read UTF-8, keep their Telugu, and read back in letterkit (the sample CSV too)."""
+    good, telugu = sample_rows()
+    source = as_excel([good, dict(telugu, received="సోమవారం")], tmp_path / "in.csv")
+    out = tmp_path / "out"
+    assert 1 == cli("batch", source, "-o", out, "--date", DAY, "-j", "1").exit_code
+    for name in ("manifest.csv", "notes.csv", "errors.csv"):
+        assert (out / name).read_bytes().startswith(b"\xef\xbb\xbf"), name
+    assert "read 'సోమవారం', which is not a date" in (out / "errors.csv").read_text(
+        encoding="utf-8-sig")
+    assert (data_path("samples") / "complaints.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    again = cli("batch", source, "-o", out, "--date", DAY, "-j", "1", "--resume")
+    assert "errors.csv" in again.stderr  # the rerun appended to the manifest and read it
+    manifest = (out / "manifest.csv").read_bytes()
+    assert 1 == manifest.count(b"\xef\xbb\xbf")  # appending adds no second mark
