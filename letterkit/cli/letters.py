@@ -61,7 +61,8 @@ def render(state: State, records: tuple[Path, ...], kinds: tuple[str, ...],
 @letter_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes rendering at once. Default: the number of CPUs.")
-@click.option("--fail-fast", is_flag=True, help="Stop at the first bad row.")
+@click.option("--fail-fast", is_flag=True,
+              help="Stop at the first bad row, writing nothing after it (one row at a time).")
 @click.option("--resume", is_flag=True,
               help="Skip the letters already made (after an interrupted run); make the rest.")
 @click.option("--delimiter", type=click.Choice([",", ";", "tab"]),
