@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,3 +208,37 @@ def test_every_csv_letterkit_writes_opens_in_excel_with_its_telugu(cli, tmp_path
     assert "errors.csv" in again.stderr  # the rerun appended to the manifest and read it
     manifest = (out / "manifest.csv").read_bytes()
     assert 1 == manifest.count(b"\xef\xbb\xbf")  # appending adds no second mark
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX's")
+def test_failed_rows_are_named_above_the_progress_bar(tmp_path) -> None:
+    """On a terminal (the progress bar showing), each failed row still gets its line."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    good, telugu = sample_rows()
+    source = as_excel([good, dict(telugu, received="31/11/2026")], tmp_path / "in.csv")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "letterkit"), "batch", str(source), "-o",
+         str(tmp_path / "out"), "--date", DAY, "-j", "1"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert 1 == process.wait(timeout=60)
+    text = seen.decode("utf-8", "replace")
+    assert f"error: {source}:3 (CMP-2026-0143): received: read '31/11/2026'" in text
+    assert "2/2" in text and "row/s" in text  # the bar was there
+    assert "1 rows failed" in text
