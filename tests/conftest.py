@@ -90,10 +90,13 @@ def custom_template(tmp_path: Path) -> Callable[..., Path]:
 
 
 class Mailbox:
-    """An SMTP handler keeping what it accepts; it refuses any address starting `refused`."""
+    """An SMTP handler keeping what it accepts; it refuses any address starting `refused`,
+    and the next `busy` messages with a temporary 451."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.busy = 0
+        self.refused_for_now = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.startswith("refused"):
@@ -102,6 +105,10 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.busy:
+            self.busy -= 1
+            self.refused_for_now += 1
+            return "451 4.3.0 Too busy, try again later"
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 

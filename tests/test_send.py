@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from letterkit.delivery.smtp import SmtpSettings, read_outgoing, send_all
+from letterkit.resources import data_path
 
 
 @pytest.fixture
@@ -203,3 +204,118 @@ def test_date_is_the_moment_of_sending(smtp_server, letters) -> None:
     assert made["Message-ID"] == delivered["Message-ID"]
     assert made.get_body(("plain",)).get_content() == \
         delivered.get_body(("plain",)).get_content()
+
+
+@pytest.fixture
+def three_customers(cli, tmp_path) -> Path:
+    """Three customers' letters and emails (each an acknowledgement, a meeting
+    confirmation and a resolution letter), from a CSV."""
+    with (data_path("samples") / "complaints.csv").open(encoding="utf-8-sig",
+                                                          newline="") as fh:
+        row = next(csv.DictReader(fh))
+    source = tmp_path / "three.csv"
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        writer.writeheader()
+        for n in (1, 2, 3):
+            writer.writerow({**row, "reference": f"CMP-2026-{n:04d}",
+                             "customer.email": f"customer{n}@example.com"})
+    out = tmp_path / "letters"
+    result = cli("batch", source, "-o", out, "--date", "2026-11-25", "-j", "1")
+    assert 0 == result.exit_code, result.output
+    assert 9 == len(list(out.glob("*/*.eml")))
+    return out
+
+
+def delivered(mailbox) -> list[tuple[list[str], str]]:
+    """Each delivered message's envelope recipients and subject."""
+    return [(rcpt, str(email.message_from_bytes(data, policy=email.policy.default)["Subject"]))
+            for _, rcpt, data in mailbox.messages]
+
+
+def test_send_one_kind_a_few_at_a_time(cli, smtp_server, three_customers) -> None:
+    """--kind acknowledgement --limit 2: exactly two acknowledgements; the next run the
+    third; a full run the rest; another run nothing."""
+    mailbox, port = smtp_server
+    result = send(cli, port, "--kind", "acknowledgement", "--limit", "2", three_customers)
+    assert 0 == result.exit_code, result.output
+    assert [["customer1@example.com"], ["customer2@example.com"]] == [
+        rcpt for rcpt, _ in delivered(mailbox)]
+    assert ["acknowledgement.en.eml"] * 2 == [
+        Path(line.split()[1]).name for line in result.stdout.splitlines()
+        if line.startswith("sent ")]
+    rest = send(cli, port, "--kind", "acknowledgement", three_customers)
+    assert "1 sent, 2 already sent" in rest.stderr
+    assert ["customer3@example.com"] == delivered(mailbox)[2][0]
+    assert 0 == send(cli, port, three_customers).exit_code
+    assert 9 == len(mailbox.messages)
+    again = send(cli, port, three_customers)
+    assert 0 == again.exit_code
+    assert 9 == len(mailbox.messages)
+    assert "0 sent, 9 already sent" in again.stderr
+
+
+def test_send_to_ourselves_first(cli, smtp_server, three_customers) -> None:
+    """--to sends every message to one address instead, logged apart; the customers'
+    messages are still to send, and go on the next run."""
+    mailbox, port = smtp_server
+    result = send(cli, port, "--to", "care-review@deccanhome.example", three_customers)
+    assert 0 == result.exit_code, result.output
+    assert 9 == len(mailbox.messages)
+    assert {("care-review@deccanhome.example",)} == {tuple(r) for _, r, _ in mailbox.messages}
+    copy = email.message_from_bytes(mailbox.messages[0][2], policy=email.policy.default)
+    assert "care-review@deccanhome.example" == str(copy["To"]) and copy["Cc"] is None
+    assert "customer1@example.com" in str(copy["X-Letterkit-Instead-Of"])
+    folder = three_customers / "CMP-2026-0001"
+    assert not (folder / "sent.csv").exists()
+    assert 3 == len((folder / "test-sends.csv").read_text(encoding="utf-8-sig")
+                    .strip().splitlines()) - 1
+    real = send(cli, port, three_customers)
+    assert "9 sent, 0 already sent" in real.stderr
+    originals = {str(email.message_from_bytes(d, policy=email.policy.default)["Message-ID"])
+                 for _, _, d in mailbox.messages}
+    assert 18 == len(originals)  # a copy never shares the real message's Message-ID
+
+
+def test_a_temporary_refusal_is_tried_again(cli, smtp_server, letters, monkeypatch) -> None:
+    """A server that says 451 once still gets the message, after a wait."""
+    import letterkit.delivery.smtp as smtp
+
+    monkeypatch.setattr(smtp, "FIRST_WAIT", 0.01)
+    mailbox, port = smtp_server
+    mailbox.busy = 1
+    result = send(cli, port, "--kind", "acknowledgement", letters)
+    assert 0 == result.exit_code, result.output
+    assert 1 == mailbox.refused_for_now
+    assert 1 == len(mailbox.messages)
+    assert "1 sent" in result.stderr
+
+
+def test_a_refusal_that_lasts_is_reported_and_the_rest_go(cli, smtp_server, letters,
+                                                          monkeypatch) -> None:
+    import letterkit.delivery.smtp as smtp
+
+    monkeypatch.setattr(smtp, "FIRST_WAIT", 0.01)
+    mailbox, port = smtp_server
+    mailbox.busy = smtp.RETRIES + 1  # the first message, every time it is tried
+    result = send(cli, port, letters)
+    assert 1 == result.exit_code
+    assert "not sent: the server said 451 4.3.0 Too busy, try again later" in result.stderr
+    assert 2 == len(mailbox.messages)
+    assert "1 sent, 2 already sent" in send(cli, port, letters).stderr  # the next run
+    assert 3 == len(mailbox.messages)
+
+
+def test_dry_run_shows_each_message(cli, letters) -> None:
+    result = cli("send", "--dry-run", "--kind", "resolution", letters)
+    assert 0 == result.exit_code, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("CMP-2026-0142/resolution.en.eml")
+    assert "  To:      Ms Lakshmi Prasanna <lakshmi@example.com>" in lines
+    assert "  Cc:      Suresh Kumar <suresh.kumar@deccanhome.example>" in lines
+    assert "  From:    Ravi Teja <ravi.teja@deccanhome.example>" in lines
+    assert any(line.startswith("  Subject: ") and "CMP-2026-0142" in line for line in lines)
+    assert any(line.startswith("  Attached: Resolution of your complaint CMP-2026-0142.docx")
+               for line in lines)
+    assert "  | Dear Ms Lakshmi Prasanna," in lines
+    assert "1 would be sent, 0 sent before" in result.stderr

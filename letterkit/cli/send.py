@@ -8,10 +8,21 @@ import sys
 from pathlib import Path
 
 import click
+from pydantic import BaseModel
 
 from letterkit.cli.common import State, config_option, report, shown
-from letterkit.delivery.smtp import SmtpSettings, read_messages, send_all, sent_before
+from letterkit.delivery.smtp import (
+    Outgoing,
+    SendChoice,
+    SmtpSettings,
+    plan_sends,
+    read_messages,
+    send_all,
+    summarise,
+)
 from letterkit.errors import InputError
+from letterkit.kinds import KINDS
+from letterkit.record import Email, validate
 
 
 @click.command()
@@ -24,12 +35,21 @@ from letterkit.errors import InputError
               "$LETTERKIT_SMTP_PASSWORD or a prompt.")
 @click.option("--rate", "per_minute", type=click.FloatRange(min=0, min_open=True),
               metavar="N", help="Send at most N messages a minute.")
-@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@click.option("-k", "--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Send only the emails of this kind of letter (repeat for several).")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="Send at most N messages (those not sent before, in order).")
+@click.option("--to", "to", metavar="ADDRESS",
+              help="Send every message to ADDRESS instead, to look at them first: logged in "
+              "test-sends.csv, and not counted as sent to the customer.")
+@click.option("--dry-run", is_flag=True,
+              help="Show each message that would go (from, to, subject, attachments, first "
+              "lines); send nothing.")
 @config_option
 @click.pass_obj
 def send(state: State, messages: tuple[Path, ...], host: str | None, port: int | None,
          security: str | None, user: str | None, per_minute: float | None,
-         dry_run: bool) -> None:
+         kinds: tuple[str, ...], limit: int | None, to: str | None, dry_run: bool) -> None:
     """Send MESSAGES (.eml files, or folders of them) over one SMTP connection.
 
     Each folder keeps a sent.csv log: a message already in it is not sent again, so
@@ -42,25 +62,57 @@ def send(state: State, messages: tuple[Path, ...], host: str | None, port: int |
         settings, host=host or settings.host, port=port or settings.port,
         security=security or settings.security,  # type: ignore[arg-type]
         user=user or settings.user)
+    if to is not None:
+        try:
+            to = validate(SendTo, {"address": to}).address
+        except InputError as error:
+            raise InputError([dataclasses.replace(p, field="--to") for p in error.problems]
+                             ) from None
+    choice = SendChoice(kinds, limit, to)
     if dry_run:
-        for item in outgoing:
-            when = sent_before(item)
-            said = f"already sent {when}" if when else "would send"
-            click.echo(f"{said}: {shown(item.path)} to {', '.join(item.recipients)}: "
-                       f"{item.subject}")
+        todo, before = plan_sends(outgoing, choice)
+        for path, when in before:
+            click.echo(f"already sent {shown(path)} on {when}; not sent again")
+        for item in todo:
+            show_message(item, to)
+        click.echo(f"{len(todo)} would be sent" + (f" to {to}" if to else "")
+                   + f", {len(before)} sent before", err=True)
         return
     if settings.user and not settings.password:
         if not sys.stdin.isatty():
             raise InputError.at("no password: set LETTERKIT_SMTP_PASSWORD", field="--user")
         settings = dataclasses.replace(
             settings, password=click.prompt(f"Password for {settings.user}", hide_input=True))
-    result = send_all(outgoing, settings, per_minute=per_minute,
+    result = send_all(outgoing, settings, choice=choice, per_minute=per_minute,
                       on_sent=lambda item, refused: click.echo(
-                          f"sent {shown(item.path)} to {', '.join(item.recipients)}"))
+                          f"sent {shown(item.path)} to {to or ', '.join(item.recipients)}"))
     for path, when in result.already_sent:
         click.echo(f"already sent {shown(path)} on {when}; not sent again")
     report(result.refused + result.failed)
-    click.echo(f"{len(result.sent)} sent, {len(result.already_sent)} already sent, "
+    copies = f" (copies to {to}; the customers' messages are still unsent)" if to else ""
+    click.echo(f"{len(result.sent)} sent{copies}, {len(result.already_sent)} already sent, "
                f"{len(result.failed)} failed, {len(result.refused)} recipients refused",
                err=True)
     sys.exit(0 if result.ok else 1)
+
+
+class SendTo(BaseModel):
+    address: Email
+
+
+def show_message(item: Outgoing, to: str | None) -> None:
+    """A message as a person checks it before it goes."""
+    summary = summarise(item)
+    click.echo(f"would send: {shown(item.path)}")
+    if to:
+        click.echo(f"  To:      {to} (instead of {', '.join(item.recipients)})")
+    else:
+        click.echo(f"  To:      {summary.to}")
+        if summary.cc:
+            click.echo(f"  Cc:      {summary.cc}")
+    click.echo(f"  From:    {summary.sender}")
+    click.echo(f"  Subject: {summary.subject}")
+    for name, size in summary.attachments:
+        click.echo(f"  Attached: {name} ({max(1, round(size / 1024))} KB)")
+    for line in summary.first_lines:
+        click.echo(f"  | {line}")

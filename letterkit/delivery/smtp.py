@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +27,7 @@ from letterkit.output import CSV_ENCODING, cannot_write, is_side_file
 from letterkit.record import validate
 
 LOG_NAME = "sent.csv"
+TEST_LOG_NAME = "test-sends.csv"  # copies sent to ourselves with --to: not sent to anyone
 LOG_COLUMNS = ("sent_at", "message_id", "file", "recipients", "refused")
 _DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
@@ -83,6 +84,11 @@ class Outgoing:
     recipients: list[str]
     subject: str
 
+    @property
+    def kind(self) -> str:
+        """The kind of letter it carries, from its name (`<kind>.<lang>.eml`)."""
+        return self.path.name.split(".", 1)[0]
+
 
 @dataclass
 class SendReport:
@@ -115,6 +121,31 @@ def read_outgoing(path: Path) -> Outgoing:
         raise InputError.at("no usable sender or recipient address", file=str(path))
     return Outgoing(path, raw, str(message["Message-ID"]).strip(), senders[0],
                     list(dict.fromkeys(recipients)), str(message.get("Subject", "")))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a person checks before a message goes: who from and to, what it says."""
+
+    sender: str
+    to: str
+    cc: str
+    subject: str
+    attachments: list[tuple[str, int]]  # file name and size in bytes
+    first_lines: list[str]
+
+
+def summarise(outgoing: Outgoing, lines: int = 3) -> Summary:
+    """The headers, attachments and first lines of a message's plain text."""
+    message = email.message_from_bytes(outgoing.raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    attachments = [(part.get_filename() or "(unnamed)", len(part.get_content()))
+                   for part in message.iter_attachments()]
+    return Summary(str(message.get("From", "")), str(message.get("To", "")),
+                   str(message.get("Cc", "")), outgoing.subject, attachments,
+                   [line.strip() for line in text.splitlines() if line.strip()][:lines])
 
 
 def read_messages(paths: Iterable[Path]) -> list[Outgoing]:
@@ -206,10 +237,10 @@ class _SentLogs:
         return fh
 
     def add(self, log: Path, outgoing: Outgoing, refused: Iterable[str],
-            when: dt.datetime) -> None:
+            when: dt.datetime, recipients: list[str]) -> None:
         fh = self.files.get(log) or self._open(log)
         csv.writer(fh).writerow([when.isoformat(timespec="seconds"), outgoing.message_id,
-                                 outgoing.path.name, " ".join(outgoing.recipients),
+                                 outgoing.path.name, " ".join(recipients),
                                  " ".join(refused)])
         fh.flush()
         os.fsync(fh.fileno())
@@ -248,43 +279,79 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
+@dataclass(frozen=True)
+class SendChoice:
+    """Which messages a run sends, and to whom: only these kinds (none named: every kind),
+    at most `limit` of them, and with `to`, every one to that address instead of the
+    customer's (to look at them first: logged apart, in test-sends.csv, and not counted
+    as sent)."""
+
+    kinds: tuple[str, ...] = ()
+    limit: int | None = None
+    to: str | None = None
+
+
+RETRIES = 3  # after a temporary refusal (4xx): waits of 5, 10 and 20 seconds
+FIRST_WAIT = 5.0
+
+
+def plan_sends(messages: list[Outgoing], choice: SendChoice = SendChoice()
+               ) -> tuple[list[Outgoing], list[tuple[Path, str]]]:
+    """The messages a run would send, in order, and those skipped as sent before (with
+    when): each message once however often named, of the kinds chosen, up to the limit."""
+    logs: dict[Path, dict[str, str]] = {}  # each folder's log, read once
+    todo: dict[tuple[Path, str], Outgoing] = {}
+    before: list[tuple[Path, str]] = []
+    for outgoing in messages:
+        if choice.kinds and outgoing.kind not in choice.kinds:
+            continue
+        log = sent_log(outgoing.path)
+        if log not in logs:
+            logs[log] = already_sent(log)
+        sent_at = logs[log].get(outgoing.message_id)
+        if sent_at:
+            before.append((outgoing.path, sent_at))
+        else:
+            todo.setdefault((log, outgoing.message_id), outgoing)
+    chosen = list(todo.values())
+    return (chosen if choice.limit is None else chosen[:choice.limit]), before
+
+
 def send_all(
     messages: list[Outgoing],
     settings: SmtpSettings,
     *,
+    choice: SendChoice = SendChoice(),
     per_minute: float | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     on_sent: Callable[[Outgoing, list[str]], None] = lambda outgoing, refused: None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] = time.sleep,
 ) -> SendReport:
-    """Send every message not already in its folder's sent log, over one connection.
+    """Send every message `plan_sends` chooses, over one connection.
 
     Each message is logged the moment the server accepts it, so an interruption leaves a
-    log that tells exactly what went out; what did not can be sent by running again.
+    log that tells exactly what went out; what did not can be sent by running again. A
+    temporary refusal (4xx) is tried again after a wait, up to RETRIES times; a permanent
+    one is reported and the rest go on.
     """
     report = SendReport()
-    logs: dict[Path, dict[str, str]] = {}  # each folder's log, read once
-    todo: dict[tuple[Path, str], Outgoing] = {}  # each message once, however often named
-    for outgoing in messages:
-        log = sent_log(outgoing.path)
-        if log not in logs:
-            logs[log] = already_sent(log)
-        sent_at = logs[log].get(outgoing.message_id)
-        if sent_at:
-            report.already_sent.append((outgoing.path, sent_at))
-        else:
-            todo.setdefault((log, outgoing.message_id), outgoing)
+    todo, report.already_sent = plan_sends(messages, choice)
     if not todo:
         return report
-    held = _SentLogs(dict.fromkeys(log for log, _ in todo))
+    held = _SentLogs(dict.fromkeys(_log_for(outgoing, choice) for outgoing in todo))
     try:
-        return _send(todo, held, settings, report, per_minute, now, on_sent, clock, sleep)
+        return _send(todo, held, settings, choice, report, per_minute, now, on_sent, clock,
+                     sleep)
     finally:
         held.close()
 
 
-def _send(todo: dict[tuple[Path, str], Outgoing], logs: _SentLogs, settings: SmtpSettings,
+def _log_for(outgoing: Outgoing, choice: SendChoice) -> Path:
+    return outgoing.path.parent / TEST_LOG_NAME if choice.to else sent_log(outgoing.path)
+
+
+def _send(todo: list[Outgoing], logs: _SentLogs, settings: SmtpSettings, choice: SendChoice,
           report: SendReport, per_minute: float | None, now: Callable[[], dt.datetime],
           on_sent: Callable[[Outgoing, list[str]], None], clock: Callable[[], float],
           sleep: Callable[[float], object]) -> SendReport:
@@ -292,16 +359,17 @@ def _send(todo: dict[tuple[Path, str], Outgoing], logs: _SentLogs, settings: Smt
     interval = 60.0 / per_minute if per_minute else 0.0
     last: float | None = None
     try:
-        for outgoing in todo.values():
+        for outgoing in todo:
             if last is not None and interval:
                 wait = last + interval - clock()
                 if wait > 0:
                     sleep(wait)
             last = clock()
             when = now()
+            message = as_sent(outgoing, when, choice.to)
+            recipients = [choice.to] if choice.to else outgoing.recipients
             try:
-                refused = smtp.sendmail(outgoing.sender, outgoing.recipients,
-                                        dated(outgoing.raw, when))
+                refused = _deliver(smtp, message, outgoing.sender, recipients, sleep)
             except smtplib.SMTPRecipientsRefused as exc:
                 report.refused += _refusals(outgoing, exc.recipients)
                 continue
@@ -315,13 +383,14 @@ def _send(todo: dict[tuple[Path, str], Outgoing], logs: _SentLogs, settings: Smt
                     f"not sent: the connection failed ({exc}); run again to send the rest",
                     file=str(outgoing.path)))
                 break
+            log = _log_for(outgoing, choice)
             try:
-                logs.add(sent_log(outgoing.path), outgoing, refused, when)
+                logs.add(log, outgoing, refused, when, recipients)
             except (OSError, CannotWrite) as exc:  # stop before sending more unlogged
                 reason = exc.strerror if isinstance(exc, OSError) else exc.problems[0].message
                 report.failed.append(Problem(
-                    f"sent, but {sent_log(outgoing.path)} could not note it ({reason}); add "
-                    f"it to the log before sending this folder again: {outgoing.message_id}",
+                    f"sent, but {log} could not note it ({reason}); add it to the log "
+                    f"before sending this folder again: {outgoing.message_id}",
                     file=str(outgoing.path)))
                 break
             report.sent.append(outgoing.path)
@@ -333,6 +402,41 @@ def _send(todo: dict[tuple[Path, str], Outgoing], logs: _SentLogs, settings: Smt
         except (OSError, smtplib.SMTPException):
             pass
     return report
+
+
+def _deliver(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str],
+             sleep: Callable[[float], object]) -> dict[str, tuple[int, bytes]]:
+    """Hand one message to the server, trying again after a temporary refusal."""
+    wait = FIRST_WAIT
+    for attempt in range(RETRIES + 1):
+        try:
+            return smtp.send_message(message, sender, recipients)
+        except smtplib.SMTPRecipientsRefused as exc:
+            temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
+            if not temporary or attempt == RETRIES:
+                raise
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            if not 400 <= exc.smtp_code < 500 or attempt == RETRIES:
+                raise
+        sleep(wait)
+        wait *= 2
+    raise AssertionError("unreachable")
+
+
+def as_sent(outgoing: Outgoing, when: dt.datetime, to: str | None = None) -> EmailMessage:
+    """The message as it goes: dated now; with `to`, addressed there alone, the customer's
+    addresses kept in X-Letterkit-Instead-Of, under a Message-ID of its own (so the real
+    one, sent later, is not taken for a copy of this)."""
+    message = email.message_from_bytes(dated(outgoing.raw, when), policy=email.policy.SMTP)
+    assert isinstance(message, EmailMessage)
+    if to is not None:
+        for name in ("To", "Cc", "Bcc"):
+            del message[name]
+        message["To"] = to
+        message["X-Letterkit-Instead-Of"] = ", ".join(outgoing.recipients)
+        del message["Message-ID"]
+        message["Message-ID"] = make_msgid("look", domain=outgoing.sender.rpartition("@")[2])
+    return message
 
 
 _DATE = re.compile(rb"^Date:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n", re.IGNORECASE | re.MULTILINE)
