@@ -4,7 +4,7 @@ validated, with the gaps filled from the config."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,21 @@ def records_in(path: Path, config: Config | None = None
             yield row, record_from_row(data, config, file=str(path), row=row)
         except LetterkitError as error:
             yield row, error
+
+
+def record_at_row(path: Path, row: int, config: Config | None = None,
+                  columns: Mapping[str, str] | None = None) -> Record:
+    """The record of one row of a CSV, by its spreadsheet row number (the header is row 1),
+    read as `letterkit batch` reads it."""
+    config = config or Config()
+    source = open_csv(path, columns=column_map(config.columns) if columns is None else columns)
+    last = 1
+    for number, data in csv_rows(source):
+        if number == row:
+            return record_from_row(data, config, file=str(path), row=row)
+        last = number
+    raise InputError.at(f"there is no row {row} with a complaint (its rows are 2 to {last})",
+                        file=str(path), field="row", expected=f"a row from 2 to {last}")
 
 
 def sample_record() -> Record:

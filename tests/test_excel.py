@@ -242,3 +242,58 @@ def test_failed_rows_are_named_above_the_progress_bar(tmp_path) -> None:
     assert f"error: {source}:3 (CMP-2026-0143): received: read '31/11/2026'" in text
     assert "2/2" in text and "row/s" in text  # the bar was there
     assert "1 rows failed" in text
+
+
+@pytest.mark.libreoffice
+def test_preview_a_row_of_a_sheet(cli, tmp_path) -> None:
+    """`preview CSV --row N`: that row's letter, pictured, as batch would make it."""
+    from PIL import Image
+
+    from readback import libreoffice
+
+    libreoffice()
+    source = as_excel(excel_reformatted(sample_rows()), tmp_path / "in.csv")
+    png = tmp_path / "row3.png"
+    result = cli("preview", source, "--row", "3", "-k", "resolution", "--date", DAY,
+                 "-o", png)
+    assert 0 == result.exit_code, result.output
+    with Image.open(png) as image:
+        assert image.size[1] > image.size[0]
+    missing = cli("preview", source, "--row", "9", "-k", "resolution")
+    assert 2 == missing.exit_code
+    assert "there is no row 9 with a complaint (its rows are 2 to 3)" in missing.stderr
+    assert 2 == cli("preview", source, "-k", "resolution").exit_code
+
+
+@pytest.mark.libreoffice
+def test_one_print_file_for_a_postal_run(cli, tmp_path) -> None:
+    """`batch --pdf --print FILE.pdf`: every letter's pages, in row order, in one PDF."""
+    import pypdfium2
+
+    from readback import libreoffice
+
+    libreoffice()
+    rows = sample_rows()
+    source = as_excel([dict(rows[1], reference="CMP-2026-0001"), rows[0],
+                       dict(rows[1], reference="CMP-2026-0003")], tmp_path / "in.csv")
+    out, printed = tmp_path / "out", tmp_path / "post.pdf"
+    result = cli("batch", source, "--pdf", "-k", "resolution", "-o", out, "--date", DAY,
+                 "--print", printed, "-j", "2")
+    assert 0 == result.exit_code, result.output
+    assert "wrote" in result.stderr and "3 letters in row order" in result.stderr
+    document = pypdfium2.PdfDocument(printed)
+    try:
+        firsts = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+    singles = [pypdfium2.PdfDocument(out / ref / name) for ref, name in (
+        ("CMP-2026-0001", "resolution.te.pdf"), ("CMP-2026-0142", "resolution.en.pdf"),
+        ("CMP-2026-0003", "resolution.te.pdf"))]
+    assert sum(len(d) for d in singles) == len(firsts)
+    for d in singles:
+        d.close()
+    order = [ref for text in firsts for ref in ("CMP-2026-0001", "CMP-2026-0142",
+                                                "CMP-2026-0003") if ref in text]
+    assert ["CMP-2026-0001", "CMP-2026-0142", "CMP-2026-0003"] == list(dict.fromkeys(order))
+    refused = cli("batch", source, "-o", out, "--print", printed)
+    assert 2 == refused.exit_code and "add --pdf" in refused.stderr

@@ -26,7 +26,9 @@ from letterkit.cli.common import (
     shown,
     templates_option,
 )
-from letterkit.inputs import load_record
+from letterkit.delivery.pdf import joined_pdf
+from letterkit.errors import InputError, OutputExists
+from letterkit.inputs import CSV_SUFFIXES, load_record, record_at_row
 from letterkit.kinds import KINDS, kind_named
 from letterkit.output import safe_folder_name, write_atomic
 from letterkit.sources import open_csv
@@ -68,12 +70,15 @@ def render(state: State, records: tuple[Path, ...], kinds: tuple[str, ...],
 @click.option("--delimiter", type=click.Choice([",", ";", "tab"]),
               help="Column separator. Default: detected from the header row.")
 @columns_option
+@click.option("--print", "print_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE.pdf", help="With --pdf: also one PDF of all the batch's letters, "
+              "in row order, to print for a postal run.")
 @click.pass_obj
 def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | None,
           layout: str | None, out_dir: Path, templates_dir: Path | None,
           letter_date: dt.date | None, force: bool, emails: bool, strict: bool, pdf: bool,
           jobs: int | None, fail_fast: bool, resume: bool, delimiter: str | None,
-          columns_file: Path | None) -> None:
+          columns_file: Path | None, print_file: Path | None) -> None:
     """Make the letters for every row of a CSV (see `letterkit sample` for its columns).
 
     Letters go to OUTPUT/<reference>/ exactly as `render` writes them. Each file written is
@@ -84,8 +89,16 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
                                   out_dir=out_dir, templates_dir=templates_dir,
                                   letter_date=letter_date, force=force, emails=emails,
                                   strict=strict, pdf=pdf, resume=resume)
+    if print_file is not None:
+        if not pdf:
+            raise InputError.at("a print file is made of the letters' PDFs: add --pdf",
+                                field="--print")
+        if print_file.exists() and not force:
+            raise OutputExists.at("already exists; use --force to replace it",
+                                  file=str(print_file))
     source = open_csv(csv_file, {"tab": "\t"}.get(delimiter or "", delimiter),
                       state.column_map(columns_file))
+    printed: list[tuple[int, int, Path]] = []  # row, kind's place, PDF
     report(source.warnings, label="warning")
     interactive = sys.stderr.isatty()
     bar = tqdm(unit="row", disable=not interactive, file=sys.stderr, dynamic_ncols=True)
@@ -95,6 +108,10 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
 
     def on_row(result: RowResult) -> None:
         bar.update(1)
+        if print_file is not None:
+            printed.extend((result.row, KINDS.index(path.name.split(".")[0]), path)
+                           for path in [*(f.path for f in result.outcome.written),
+                                        *result.outcome.existing] if path.suffix == ".pdf")
         for line in row_lines(result, str(source.path)):
             if interactive:
                 bar.write(line, file=sys.stderr)  # above the bar, which stays
@@ -120,12 +137,20 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
                f"{summary.existing} files skipped{failed}{stopped}, "
                f"in {summary.seconds:.1f} s: {summary.letters_per_second:.1f} letters/s",
                err=True)
+    if print_file is not None and printed:
+        pdfs = [path.read_bytes() for _, _, path in sorted(printed)]
+        write_atomic(print_file, joined_pdf(pdfs), force=force)
+        click.echo(f"wrote {shown(print_file)}: {len(pdfs)} letters in row order, to print",
+                   err=True)
     sys.exit(1 if summary.failed_rows else 0)
 
 
 @click.command()
-@click.argument("record_file", metavar="RECORD", type=click.Path(path_type=Path))
+@click.argument("record_file", metavar="RECORD|CSV", type=click.Path(path_type=Path))
 @click.option("-k", "--kind", required=True, type=click.Choice(KINDS), help="Which letter.")
+@click.option("--row", type=click.IntRange(min=2), metavar="N",
+              help="With a CSV: the row to picture, as the spreadsheet numbers it.")
+@columns_option
 @lang_option
 @layout_option
 @click.option("-o", "--output", "png", type=click.Path(path_type=Path, dir_okay=False),
@@ -135,11 +160,22 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
 @click.option("--force", is_flag=True, help="Replace the PNG if it exists.")
 @config_option
 @click.pass_obj
-def preview(state: State, record_file: Path, kind: str, language: str | None,
-            layout: str | None, png: Path | None, templates_dir: Path | None,
-            letter_date: dt.date | None, force: bool) -> None:
-    """Write a picture of a letter's first page, to look at before it goes."""
-    record = load_record(record_file, state.config)
+def preview(state: State, record_file: Path, kind: str, row: int | None,
+            columns_file: Path | None, language: str | None, layout: str | None,
+            png: Path | None, templates_dir: Path | None, letter_date: dt.date | None,
+            force: bool) -> None:
+    """Write a picture of a letter's first page, to look at before it goes: of a record
+    file, or of row N of a CSV (--row N)."""
+    if record_file.suffix.lower() in CSV_SUFFIXES:
+        if row is None:
+            raise InputError.at("which row? give --row N (the spreadsheet's row number)",
+                                file=str(record_file), field="--row")
+        record = record_at_row(record_file, row, state.config, state.column_map(columns_file))
+    elif row is not None:
+        raise InputError.at("--row is for a CSV; this is a record file", file=str(record_file),
+                            field="--row")
+    else:
+        record = load_record(record_file, state.config)
     options = state.write_options(kinds=(kind,), language=language, layout=layout,
                                   out_dir=Path("."), templates_dir=templates_dir,
                                   letter_date=letter_date)

@@ -231,3 +231,22 @@ def page_png(pdf: bytes, *, page: int = 0, dpi: int = 110) -> bytes:
         return buffer.getvalue()
     finally:
         document.close()
+
+
+def joined_pdf(pdfs: list[bytes]) -> bytes:
+    """One PDF of many, their pages in order (a postal run's print file)."""
+    import pypdfium2  # imported here: only print files and previews need it
+
+    joined = pypdfium2.PdfDocument.new()
+    try:
+        for data in pdfs:
+            source = pypdfium2.PdfDocument(data)
+            try:
+                joined.import_pages(source)
+            finally:
+                source.close()
+        buffer = io.BytesIO()
+        joined.save(buffer)
+        return buffer.getvalue()
+    finally:
+        joined.close()
