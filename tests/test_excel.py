@@ -297,3 +297,14 @@ def test_one_print_file_for_a_postal_run(cli, tmp_path) -> None:
     assert ["CMP-2026-0001", "CMP-2026-0142", "CMP-2026-0003"] == list(dict.fromkeys(order))
     refused = cli("batch", source, "-o", out, "--print", printed)
     assert 2 == refused.exit_code and "add --pdf" in refused.stderr
+
+
+def test_check_reads_a_sheet_through_its_column_map(cli, tmp_path) -> None:
+    row = sample_rows()[0]
+    source = as_excel([{"Complaint no.": row.pop("reference"), **row}], tmp_path / "in.csv")
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("Complaint no.: reference\n", encoding="utf-8")
+    assert 2 == cli("check", source, "--date", "2026-11-23").exit_code
+    result = cli("check", source, "--columns", columns, "--date", "2026-11-23")
+    assert 0 == result.exit_code, result.output
+    assert "checked 1 record: clean" in result.stderr

@@ -10,6 +10,7 @@ import click
 
 from letterkit.cli.common import (
     State,
+    columns_option,
     config_option,
     date_option,
     exit_code,
@@ -24,19 +25,23 @@ from letterkit.practice.records import check_file
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @kinds_option("Check for these letters only.")
 @date_option
+@columns_option
 @config_option
 @click.pass_obj
 def check(state: State, inputs: tuple[Path, ...], kinds: tuple[str, ...],
-          letter_date: dt.date | None) -> None:
+          letter_date: dt.date | None, columns_file: Path | None) -> None:
     """Check records (YAML, JSON, or every row of a CSV) against the practice: what each
     letter must commit to, and wording that blames, stonewalls, sends the customer
     elsewhere, promises too much or reads like a form. Exit 1 when anything is found;
     notes (a late first answer) do not count."""
     status = checked = 0
+    config = state.config
+    if columns_file is not None:  # a CSV's own headers, as `batch --columns` reads them
+        config = config.model_copy(update={"columns": columns_file})
     for path in inputs:
         try:
             for result in check_file(path, kinds, today=letter_date or dt.date.today(),
-                                     config=state.config):
+                                     config=config):
                 checked += 1
                 if result.error is not None:
                     report(result.error.problems)
