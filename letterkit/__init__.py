@@ -62,6 +62,7 @@ _EXPORTS = {
     "SmtpSettings": "letterkit.delivery.smtp",
     "SendReport": "letterkit.delivery.smtp",
     "send_messages": "letterkit.delivery.smtp",
+    "SendChoice": "letterkit.delivery.smtp",
     # files and errors
     "write_atomic": "letterkit.output",
     "Problem": "letterkit.errors",
@@ -94,6 +95,7 @@ __all__ = [
     "RecordCheck",
     "RecordOutcome",
     "RowResult",
+    "SendChoice",
     "SendReport",
     "SmtpSettings",
     "TemplateError",
@@ -121,7 +123,7 @@ __all__ = [
 if TYPE_CHECKING:
     from letterkit.batch import BatchSummary, RowResult, run_batch
     from letterkit.config import Config, load_config
-    from letterkit.delivery.smtp import SendReport, SmtpSettings, send_messages
+    from letterkit.delivery.smtp import SendChoice, SendReport, SmtpSettings, send_messages
     from letterkit.docx.check import check_template
     from letterkit.errors import (
         CannotWrite,

@@ -69,15 +69,18 @@ def with_enclosure_files(record: Record, folder: Path, *, file: str | None = Non
     return record.model_copy(update={"enclosures": items})
 
 
-def records_in(path: Path, config: Config | None = None
+def records_in(path: Path, config: Config | None = None,
+               columns: Mapping[str, str] | None = None
                ) -> Iterator[tuple[int | None, Record | LetterkitError]]:
     """(row, record or the error that stopped it) for a record file, or for each row of a
-    CSV (by its suffix). A CSV that cannot be opened at all raises."""
+    CSV (by its suffix), its columns mapped by `columns` (default: the config's). A CSV
+    that cannot be opened at all raises."""
     config = config or Config()
     if path.suffix.lower() not in CSV_SUFFIXES:
         yield None, load_record(path, config)
         return
-    for row, data in csv_rows(open_csv(path, columns=column_map(config.columns))):
+    source = open_csv(path, columns=column_map(config.columns) if columns is None else columns)
+    for row, data in csv_rows(source):
         try:
             yield row, record_from_row(data, config, file=str(path), row=row)
         except LetterkitError as error:

@@ -32,6 +32,11 @@ class Letter:
     def filename(self, ext: str = "docx") -> str:
         return f"{self.kind}.{self.language}.{ext}"
 
+    @staticmethod
+    def kind_of_file(path: Path) -> str:
+        """The kind of letter a file made by `filename` belongs to (`resolution.en.pdf`)."""
+        return path.name.split(".", 1)[0]
+
     def title(self) -> str:
         """What the customer sees the letter called, in the letter's language."""
         return self.definition.title_in(self.language)

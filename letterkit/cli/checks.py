@@ -35,13 +35,11 @@ def check(state: State, inputs: tuple[Path, ...], kinds: tuple[str, ...],
     elsewhere, promises too much or reads like a form. Exit 1 when anything is found;
     notes (a late first answer) do not count."""
     status = checked = 0
-    config = state.config
-    if columns_file is not None:  # a CSV's own headers, as `batch --columns` reads them
-        config = config.model_copy(update={"columns": columns_file})
+    columns = state.column_map(columns_file)
     for path in inputs:
         try:
             for result in check_file(path, kinds, today=letter_date or dt.date.today(),
-                                     config=config):
+                                     config=state.config, columns=columns):
                 checked += 1
                 if result.error is not None:
                     report(result.error.problems)

@@ -27,9 +27,10 @@ from letterkit.cli.common import (
     templates_option,
 )
 from letterkit.delivery.pdf import joined_pdf
-from letterkit.errors import InputError, OutputExists
+from letterkit.errors import EXISTS, InputError, OutputExists
 from letterkit.inputs import CSV_SUFFIXES, load_record, record_at_row
 from letterkit.kinds import KINDS, kind_named
+from letterkit.letters import Letter
 from letterkit.output import safe_folder_name, write_atomic
 from letterkit.sources import open_csv
 from letterkit.writing import preview_png, write_record_files
@@ -93,9 +94,8 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
         if not pdf:
             raise InputError.at("a print file is made of the letters' PDFs: add --pdf",
                                 field="--print")
-        if print_file.exists() and not force:
-            raise OutputExists.at("already exists; use --force to replace it",
-                                  file=str(print_file))
+        if print_file.exists() and not force:  # said now, not after the whole run
+            raise OutputExists.at("already exists", file=str(print_file), code=EXISTS)
     source = open_csv(csv_file, {"tab": "\t"}.get(delimiter or "", delimiter),
                       state.column_map(columns_file))
     printed: list[tuple[int, int, Path]] = []  # row, kind's place, PDF
@@ -109,7 +109,7 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
     def on_row(result: RowResult) -> None:
         bar.update(1)
         if print_file is not None:
-            printed.extend((result.row, KINDS.index(path.name.split(".")[0]), path)
+            printed.extend((result.row, KINDS.index(Letter.kind_of_file(path)), path)
                            for path in [*(f.path for f in result.outcome.written),
                                         *result.outcome.existing] if path.suffix == ".pdf")
         for line in row_lines(result, str(source.path)):

@@ -23,6 +23,7 @@ from typing import IO
 
 from letterkit.config import Security, SmtpConfig
 from letterkit.errors import CannotWrite, InputError, LetterkitError, Problem
+from letterkit.letters import Letter
 from letterkit.output import CSV_ENCODING, cannot_write, is_side_file
 from letterkit.record import validate
 
@@ -87,7 +88,7 @@ class Outgoing:
     @property
     def kind(self) -> str:
         """The kind of letter it carries, from its name (`<kind>.<lang>.eml`)."""
-        return self.path.name.split(".", 1)[0]
+        return Letter.kind_of_file(self.path)
 
 
 @dataclass
@@ -179,21 +180,18 @@ def eml_files(paths: Iterable[Path]) -> list[Path]:
     return list({path.resolve(): path for path in files}.values())  # each file once
 
 
-def sent_before(outgoing: Outgoing) -> str | None:
-    """When a message was sent before, by its folder's sent log; None if it never was."""
-    return already_sent(sent_log(outgoing.path)).get(outgoing.message_id)
-
-
 def send_messages(
     paths: Iterable[Path],
     settings: SmtpSettings,
     *,
+    choice: SendChoice | None = None,
     per_minute: float | None = None,
     on_sent: Callable[[Outgoing, list[str]], None] = lambda outgoing, refused: None,
 ) -> SendReport:
     """Send the .eml files named, or under the folders named (a folder of letters, say),
     over one connection; each goes once, whatever the number of runs (see `send_all`)."""
-    return send_all(read_messages(paths), settings, per_minute=per_minute, on_sent=on_sent)
+    return send_all(read_messages(paths), settings, choice=choice or SendChoice(),
+                    per_minute=per_minute, on_sent=on_sent)
 
 
 def sent_log(path: Path) -> Path:

@@ -59,10 +59,12 @@ def update_catalogs(custom: Path | None = None, add: str | None = None
     updated = []
     for lang in dict.fromkeys(languages):
         source = catalog_path(lang)
-        before = read_catalog(source, lang) if source.is_file() else None
-        catalog = update_catalog(template, source, str(locale_for(lang)))
+        catalog = (read_catalog(source, lang) if source.is_file()
+                   else Catalog(locale=str(locale_for(lang)), domain=DOMAIN))
+        before = _messages(catalog)
+        catalog.update(template)  # new messages untranslated (or fuzzy guesses), old obsolete
         path = source
-        if not (before is not None and is_shipped(source) and _same(before, catalog)):
+        if not (is_shipped(source) and before == _messages(catalog)):
             path = user_catalog_path(lang)
             write_catalog(catalog, path)
         updated.append((path, sum(1 for m in catalog if m.id and (not is_translated(m)
@@ -71,11 +73,11 @@ def update_catalogs(custom: Path | None = None, add: str | None = None
     return updated
 
 
-def _same(one: Catalog, other: Catalog) -> bool:
-    """The same messages, translations and flags (whatever the headers say)."""
-    def messages(catalog: Catalog) -> set[tuple[object, ...]]:
-        return {(m.context, m.id, m.string, m.fuzzy) for m in catalog if m.id}
-    return messages(one) == messages(other) and len(one.obsolete) == len(other.obsolete)
+def _messages(catalog: Catalog) -> tuple[set[tuple[object, ...]], int]:
+    """A catalog's messages, translations and flags, and how many are obsolete (whatever
+    the headers say)."""
+    return ({(m.context, m.id, m.string, m.fuzzy) for m in catalog if m.id},
+            len(catalog.obsolete))
 
 
 def compile_catalogs(custom: Path | None = None) -> list[tuple[CatalogReport, Path | None]]:
@@ -95,15 +97,6 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
 def read_catalog(path: Path, locale: str) -> Catalog:
     with path.open("rb") as fh:
         return read_po(fh, locale=locale, domain=DOMAIN)
-
-
-def update_catalog(template: Catalog, path: Path, locale: str) -> Catalog:
-    """Merge a fresh template into a language's catalog: new messages appear untranslated
-    (or as fuzzy guesses), messages no longer used become obsolete."""
-    catalog = read_catalog(path, locale) if path.is_file() else Catalog(locale=locale,
-                                                                        domain=DOMAIN)
-    catalog.update(template)
-    return catalog
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,7 @@ def check_file(
     *,
     today: dt.date,
     config: Config | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[RecordCheck]:
     """Hold a record file, or every row of a CSV, to the practice (see `check_record`),
     with the config's extra word lists and answer time. Every letter asked for is checked,
@@ -117,7 +118,7 @@ def check_file(
     config = config or Config()
     lists = word_lists(config.practice_words)
     kinds = list(kinds)
-    for row, record in records_in(path, config):
+    for row, record in records_in(path, config, columns):
         if isinstance(record, LetterkitError):
             yield RecordCheck(str(path), row, [], [], record)
             continue
