@@ -177,3 +177,24 @@ def test_error_example_shows_the_facts(samples) -> None:
     done = run_python(python_blocks("Using letterkit from Python")[2], samples)
     assert 0 == done.returncode, done.stderr
     assert done.stdout.startswith("complaints.csv ")
+
+
+@pytest.mark.libreoffice
+def test_the_commands_run_as_written(samples) -> None:
+    """Every `letterkit` line of the quick start and of the PDF section, run in order in a
+    folder where `letterkit sample` wrote its files, succeeds as a reader types it."""
+    import shlex
+
+    libreoffice()
+    lines = [line.split("  #")[0].strip()
+             for name in ("Quick start", "PDFs and previews")
+             for block in re.findall(r"```sh\n(.*?)```", section(name), re.DOTALL)
+             for line in block.splitlines() if line.startswith("letterkit ")]
+    assert len(lines) >= 9
+    exe = str(Path(sys.executable).parent / "letterkit")
+    for line in lines:
+        if line.startswith("letterkit sample"):
+            continue  # the fixture wrote the samples
+        done = subprocess.run([exe, *shlex.split(line)[1:]], cwd=samples, capture_output=True,
+                              text=True, timeout=600, check=False)
+        assert 0 == done.returncode, f"{line}\n{done.stderr}"
