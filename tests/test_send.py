@@ -319,3 +319,64 @@ def test_dry_run_shows_each_message(cli, letters) -> None:
                for line in lines)
     assert "  | Dear Ms Lakshmi Prasanna," in lines
     assert "1 would be sent, 0 sent before" in result.stderr
+
+
+def _log(letters: Path) -> Path:
+    return letters / "CMP-2026-0142" / "sent.csv"
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(b"", id="empty"),
+    pytest.param(b"\xef\xbb\xbf\r\n", id="only-a-bom"),
+    pytest.param(b"when,who\r\n2026-11-20,someone\r\n", id="foreign-header"),
+    pytest.param(bytes(range(256)) * 4, id="binary"),
+    pytest.param(b"sent_at,message_id,file\r\n2026-11-25T10:00:00+00:00,<17640", id="cut-short"),
+])
+def test_a_sent_log_letterkit_cannot_read_sends_nothing(cli, smtp_server, letters,
+                                                        damage) -> None:
+    """An empty, foreign, damaged or cut-short sent.csv is refused in one line naming it,
+    and nothing is sent, rather than sending everything in the folder again."""
+    mailbox, port = smtp_server
+    send(cli, port, str(letters))
+    assert 3 == len(mailbox.messages)
+    _log(letters).write_bytes(damage)
+    for args in (["--dry-run"], []):
+        result = send(cli, port, *args, str(letters))
+        assert 2 == result.exit_code, result.output
+        assert 3 == len(mailbox.messages)
+        assert 1 == len(result.stderr.strip().splitlines()), result.stderr
+        assert f"{_log(letters)}: " in result.stderr
+        assert "cannot tell which messages of this folder were sent" in result.stderr
+        assert "Traceback" not in result.output
+    assert damage == _log(letters).read_bytes()
+
+
+@pytest.mark.parametrize(("encoding", "delimiter", "ending"), [
+    pytest.param("utf-8", ";", "\r\n", id="semicolons-no-bom"),
+    pytest.param("utf-16", "\t", "\r\n", id="excel-unicode-text"),
+    pytest.param("cp1252", ",", "", id="ansi-no-last-line-break"),
+])
+def test_a_sent_log_saved_again_by_excel_still_counts(cli, smtp_server, letters, encoding,
+                                                      delimiter, ending) -> None:
+    """A sent.csv Excel saved in its own way still stops every message in it going again,
+    and is written back as letterkit writes it, with what it held, before a line is
+    added."""
+    mailbox, port = smtp_server
+    send(cli, port, "-k", "acknowledgement", "-k", "meeting", str(letters))
+    with _log(letters).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert 3 == len(rows)
+    text = "\r\n".join(delimiter.join(row) for row in rows) + ending
+    _log(letters).write_bytes(text.encode(encoding))
+
+    result = send(cli, port, str(letters))
+    assert 0 == result.exit_code, result.output
+    assert "1 sent, 2 already sent" in result.stderr
+    assert 3 == len(mailbox.messages)
+    data = _log(letters).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    with _log(letters).open(encoding="utf-8-sig", newline="") as fh:
+        repaired = list(csv.reader(fh))
+    assert rows == repaired[:3]
+    assert "resolution.en.eml" == repaired[3][2] and 4 == len(repaired)
+    assert "0 sent, 3 already sent" in send(cli, port, str(letters)).stderr

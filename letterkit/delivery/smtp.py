@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import email
 import email.policy
+import io
 import os
 import re
 import smtplib
@@ -24,7 +25,7 @@ from typing import IO
 from letterkit.config import Security, SmtpConfig
 from letterkit.errors import CannotWrite, InputError, LetterkitError, Problem
 from letterkit.letters import Letter
-from letterkit.output import CSV_ENCODING, cannot_write, is_side_file
+from letterkit.output import CSV_ENCODING, cannot_write, is_side_file, write_atomic
 from letterkit.record import validate
 
 LOG_NAME = "sent.csv"
@@ -200,18 +201,91 @@ def sent_log(path: Path) -> Path:
 
 
 def already_sent(log: Path) -> dict[str, str]:
-    """Message-IDs in a sent log, with when they were sent."""
-    if not log.is_file():
-        return {}
-    with log.open(encoding=CSV_ENCODING, newline="") as fh:
-        return {row["message_id"]: row["sent_at"] for row in csv.DictReader(fh)
-                if row.get("message_id") and row.get("sent_at")}
+    """Message-IDs in a sent log, with when they were sent. A log that cannot be read with
+    certainty (empty, damaged, not a sent log) is an InputError saying so: sending as if it
+    were not there would send those messages again."""
+    return {row["message_id"]: row["sent_at"] or "an unknown date"
+            for row in _read_log(log).rows}
+
+
+# A Message-ID as letterkit writes them: a log line without a whole one was cut short.
+_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class _Log:
+    """A sent log's lines, by LOG_COLUMNS, and whether the file is written as letterkit
+    writes it (if not, it is written so again before a line is added)."""
+
+    rows: list[dict[str, str]]
+    as_written: bool
+
+
+def _read_log(log: Path) -> _Log:
+    """A sent log, read as Excel may have saved it again: with `;` or tabs, as UTF-16 or
+    its Windows code page, without the byte-order mark or the last line break. A log that
+    cannot be read with certainty is refused, with the line and what to do."""
+    try:
+        data = log.read_bytes()
+    except FileNotFoundError:
+        return _Log([], True)
+    except OSError as error:
+        raise InputError.at(f"cannot be read: {error.strerror or error}", file=str(log)
+                            ) from None
+    unknown = ("so letterkit cannot tell which messages of this folder were sent, and sends "
+               "none of them")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise InputError.at(
+            f"is empty, {unknown}; if none was, delete the file, then run again", file=str(log))
+    if "\x00" in text or "\ufffd" in text:
+        raise InputError.at(
+            f"is damaged (it holds bytes that are not text), {unknown}; put back a good "
+            "copy, or delete it if none of them was sent", file=str(log))
+    delimiter = max(",;\t", key=text.splitlines()[0].count)
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [name.strip().lower() for name in next(lines)]
+    if "message_id" not in header:
+        raise InputError.at(
+            f"is not a letterkit sent log (its first line has no message_id column), "
+            f"{unknown}; put back the log letterkit wrote, or move this file away if none "
+            "of them was sent", file=str(log))
+    rows = []
+    for number, cells in enumerate(lines, 2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = {name: cells[header.index(name)].strip()
+               if name in header and header.index(name) < len(cells) else ""
+               for name in LOG_COLUMNS}
+        if not _MESSAGE_ID.fullmatch(row["message_id"]):
+            raise InputError.at(
+                f"line {number} has no whole Message-ID ({row['message_id'] or 'none'}): "
+                f"it was cut short or changed, {unknown}; look in the mail server's sent "
+                "messages, then complete the line or delete it", file=str(log))
+        rows.append(row)
+    as_written = (data.startswith(_UTF8_BOM) and delimiter == "," and text.endswith("\n")
+                  and tuple(header) == LOG_COLUMNS)
+    return _Log(rows, as_written)
+
+
+def _log_text(rows: Iterable[Iterable[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
 
 
 class _SentLogs:
     """The sent logs of a run, held open for appending to the end. Those already there
-    are opened before anything is sent: one that cannot be written (open in Excel, on
-    Windows) stops the run before a message goes, never after one went unlogged."""
+    are read (and written again as letterkit writes them, if Excel saved them its own way)
+    and opened before anything is sent: one that cannot be read or written stops the run
+    before a message goes, never after one went unlogged."""
 
     def __init__(self, logs: Iterable[Path]) -> None:
         self.files: dict[Path, IO[str]] = {}
@@ -219,27 +293,31 @@ class _SentLogs:
             for log in logs:
                 if log.exists():
                     self._open(log)
-        except CannotWrite:
+        except LetterkitError:
             self.close()
             raise
 
     def _open(self, log: Path) -> IO[str]:
+        existing = _read_log(log)
         try:
-            new = not log.exists() or log.stat().st_size == 0
+            if not existing.as_written:
+                write_atomic(log, _UTF8_BOM + _log_text(
+                    [LOG_COLUMNS, *(row.values() for row in existing.rows)]).encode(),
+                    force=True)
+            new = not log.exists()
             fh = log.open("a", encoding=CSV_ENCODING, newline="")
         except OSError as error:
             raise cannot_write(log, error, "Excel") from None
         self.files[log] = fh
-        if new:
-            csv.writer(fh).writerow(LOG_COLUMNS)
+        if new:  # written with the first line, in one write: never a log without it
+            fh.write(_log_text([LOG_COLUMNS]))
         return fh
 
     def add(self, log: Path, outgoing: Outgoing, refused: Iterable[str],
             when: dt.datetime, recipients: list[str]) -> None:
         fh = self.files.get(log) or self._open(log)
-        csv.writer(fh).writerow([when.isoformat(timespec="seconds"), outgoing.message_id,
-                                 outgoing.path.name, " ".join(recipients),
-                                 " ".join(refused)])
+        fh.write(_log_text([[when.isoformat(timespec="seconds"), outgoing.message_id,
+                             outgoing.path.name, " ".join(recipients), " ".join(refused)]]))
         fh.flush()
         os.fsync(fh.fileno())
 
