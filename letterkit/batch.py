@@ -3,28 +3,54 @@ errors.csv, each file written listed in manifest.csv, an interrupted run resumab
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import hashlib
+import io
 import os
+import re
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 from letterkit.delivery.pdf import converter_for_this_process, soffice
-from letterkit.errors import EXISTS, CannotWrite, InputError, LetterkitError, Problem
+from letterkit.errors import (
+    EXISTS,
+    LOCKED,
+    CannotWrite,
+    DiskFull,
+    InputError,
+    LetterkitError,
+    Problem,
+    unexpected,
+)
 from letterkit.inputs import record_from_row
-from letterkit.output import CSV_ENCODING, cannot_write, check_writable, safe_folder_name
+from letterkit.kinds import KINDS
+from letterkit.output import (
+    CSV_ENCODING,
+    ERRORS,
+    MANIFEST,
+    NOTES,
+    FolderClaims,
+    cannot_write,
+    check_writable,
+    write_atomic,
+)
 from letterkit.record import Record
 from letterkit.sources import CsvSource, column_map, count_rows, csv_rows, open_csv
 from letterkit.writing import RecordOutcome, WriteOptions, write_records
 
-MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("row", "reference", "kind", "language", "path", "sha256")
-ERRORS = "errors.csv"
-NOTES = "notes.csv"  # letters not made because a row lacks what they need (not errors)
 ERROR_COLUMNS = ("row", "reference", "field", "message")
 # Rows go to the workers in chunks (fewer hand-offs), and only a few chunks per worker are
 # in flight at once, so memory stays flat however long the CSV is.
@@ -44,7 +70,13 @@ class RowResult:
 
     @property
     def failed(self) -> bool:
-        return self.outcome.failed
+        return self.outcome.failed and not self.stops_the_run
+
+    @property
+    def stops_the_run(self) -> bool:
+        """The disk took nothing more while this row was made: the row is not bad, only
+        not done (a resumed run does it)."""
+        return isinstance(self.outcome.error, DiskFull)
 
     @property
     def problems(self) -> list[Problem]:
@@ -66,7 +98,13 @@ class BatchSummary:
     pdf_starts: int = 0
     failed_rows: int = 0
     seconds: float = 0.0
-    stopped_early: bool = False
+    stopped_early: bool = False  # at the first bad row (fail_fast)
+    # Why the run stopped before the end of the sheet, for another reason than a bad row
+    # (a full disk, Ctrl-C, a worker process that died); the rows left are made by a
+    # resumed run.
+    stopped_by: Problem | None = None
+    interrupted: bool = False  # by Ctrl-C or SIGTERM
+    changed: int = 0  # files kept whose content differs from the manifest's hash (resume)
 
     @property
     def letters_per_second(self) -> float:
@@ -89,6 +127,8 @@ def process_rows(
                                                     row=number)))
         except LetterkitError as error:
             result.outcome.error = error
+        except Exception as error:  # noqa: BLE001 - one row's fault stops only that row
+            result.outcome.error = unexpected(error)
     converter = (converter_for_this_process(options.config.soffice)
                  if options.pdf and records else None)
     before = converter.starts if converter is not None else 0
@@ -120,11 +160,17 @@ def run_batch(
     on_row: Callable[[RowResult], None] = lambda result: None,
 ) -> BatchSummary:
     """Write the letters of every row of a CSV, as `write_records` writes a record's. Bad
-    rows go to `errors.csv` and stop nothing (unless `fail_fast`); every file written is
-    listed in `manifest.csv`. `on_start(rows)` is told how many rows there are (counting
-    them reads the file once more), `on_row` each row's result as it finishes. With `jobs`
+    rows go to `errors.csv` and stop nothing (unless `fail_fast`); `manifest.csv` lists
+    every letter file in the output folder with its hash when the run ends, however it
+    ends (see `_Manifest`). `on_start(rows)` is told how many rows there are (counting
+    them reads the file once more), `on_row` each row's result as it finishes.
+
+    A full or read-only disk stops the run (`stopped_by` says why); so do Ctrl-C and
+    SIGTERM, when called from the main thread (`interrupted`): the rows in hand are
+    finished first, so the manifest is whole. A resumed run makes the rest. With `jobs`
     above 1, a script calls this under `if __name__ == "__main__":` (Windows and macOS
-    start each worker by importing the script)."""
+    start each worker by importing the script).
+    """
     started = time.perf_counter()
     # Files are not flushed one by one: the whole batch is synced once at the end, where
     # the system can (Windows has no os.sync: there each file is flushed as it is written).
@@ -141,22 +187,32 @@ def run_batch(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise cannot_write(out_dir, error) from None
+    if not out_dir.is_dir():
+        raise CannotWrite.at("is a file, not a folder: give a folder for the letters",
+                             file=str(out_dir), code=LOCKED)
     for name in (MANIFEST, ERRORS, NOTES):  # said now, not after every row is made
         check_writable(out_dir / name)
     if options.resume:
         _remove_leftovers(out_dir)
     summary = BatchSummary()
     name = str(source.path)
-    with _Manifest(out_dir / MANIFEST, out_dir) as manifest, \
+    with _StopRequests() as stop, \
+            _Manifest(out_dir / MANIFEST, out_dir, summary, verify=options.resume) as manifest, \
             _RowProblems(out_dir, ERRORS) as errors, _RowProblems(out_dir, NOTES) as notes:
 
         def record(result: RowResult) -> bool:
+            """Take in a finished row; False when the run must stop after it."""
             summary.rows += 1
             summary.letters += result.outcome.letters
             summary.files += len(result.outcome.written)
             summary.existing += len(result.outcome.existing)
             summary.pdf_starts += result.pdf_starts
             manifest.add(result)
+            if result.stops_the_run:
+                summary.rows -= 1
+                assert result.outcome.error is not None
+                summary.stopped_by = summary.stopped_by or result.outcome.error.problems[0]
+                return False
             notes.add(result.row, result.reference, [*result.outcome.not_made,
                                                      *result.outcome.notes,
                                                      *result.outcome.warnings])
@@ -166,30 +222,29 @@ def run_batch(
                 summary.failed_rows += 1
                 errors.add(result.row, result.reference, result.problems)
             on_row(result)
-            return not (fail_fast and result.failed)
+            if fail_fast and result.failed:
+                summary.stopped_early = True
+                return False
+            return not stop.requested
 
         references = _References(name)
-        stopped = False
 
         def rows() -> Iterator[tuple[int, dict[str, object]]]:
-            nonlocal stopped
             for number, data in csv_rows(source):
                 duplicate = references.duplicate(number, data)
                 if duplicate is None:
                     yield number, data
                 elif not record(duplicate):
-                    stopped = True
                     return
 
         if jobs <= 1 or fail_fast:
             # Fail-fast goes a row at a time: nothing is written after the first bad row.
             for chunk in _chunks(rows(), 1 if fail_fast else CHUNK_ROWS):
                 if not all([record(r) for r in process_rows(chunk, options, name)]):
-                    stopped = True
                     break
         else:
-            stopped = not _in_pool(rows(), options, name, jobs, record) or stopped
-        summary.stopped_early = stopped
+            _in_pool(rows(), options, name, jobs, record, summary)
+        summary.interrupted = stop.requested
     if sync is not None:
         sync()
     summary.seconds = time.perf_counter() - started
@@ -202,59 +257,113 @@ def _in_pool(
     name: str,
     jobs: int,
     record: Callable[[RowResult], bool],
-) -> bool:
-    """Rows over `jobs` processes, a bounded number of chunks in flight; False if stopped."""
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: set[Future[list[RowResult]]] = set()
+    summary: BatchSummary,
+) -> None:
+    """Rows over `jobs` processes, a bounded number of chunks in flight. When `record`
+    says stop, no chunk is started, and those already running still report."""
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
+        pending: dict[Future[list[RowResult]], list[tuple[int, dict[str, object]]]] = {}
         chunks = _chunks(rows, CHUNK_ROWS)
+        going = True
         try:
-            while True:
-                while len(pending) < jobs * CHUNKS_IN_FLIGHT_PER_JOB:
+            while going or pending:
+                while going and len(pending) < jobs * CHUNKS_IN_FLIGHT_PER_JOB:
                     chunk = next(chunks, None)
                     if chunk is None:
+                        going = False
                         break
-                    pending.add(pool.submit(process_rows, chunk, options, name))
+                    pending[pool.submit(process_rows, chunk, options, name)] = chunk
                 if not pending:
-                    return True
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    break
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    if not all([record(r) for r in future.result()]):
+                    chunk = pending.pop(future)
+                    if future.cancelled():
+                        continue
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool as error:
+                        summary.stopped_by = summary.stopped_by or Problem(
+                            f"a worker process stopped before its rows were made ({error}); "
+                            f"rows {chunk[0][0]} to {chunk[-1][0]} and those after them are "
+                            "not done", file=name)
+                        going = False
+                        continue
+                    if not all([record(r) for r in results]) and going:
+                        going = False
                         for other in pending:
-                            other.cancel()
-                        for future_left in pending:  # rows already running still report
-                            if not future_left.cancelled():
-                                for r in future_left.result():
-                                    record(r)
-                        return False
+                            other.cancel()  # not started: not done; running: they report
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 
+def _worker_start() -> None:
+    """In each worker process: Ctrl-C is for the parent, which stops the batch between
+    rows (Windows and a terminal send it to every process); and a worker whose parent has
+    died stops at once rather than writing letters no manifest will list."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    try:
+        process = psutil.Process(parent)
+        while os.getppid() == parent and process.is_running() \
+                and process.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.5)
+    except psutil.Error:
+        pass
+    os._exit(1)
+
+
+class _StopRequests:
+    """Ctrl-C and SIGTERM while a batch runs (in the main thread): the first asks the
+    batch to stop once the rows in hand are made, so every file written is in the
+    manifest; a second stops at once."""
+
+    def __enter__(self) -> _StopRequests:
+        self.requested = False
+        self.previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+                if sig is not None:
+                    self.previous[sig] = signal.signal(sig, self._ask)
+        return self
+
+    def _ask(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
 class _References:
-    """The folder each reference of a run writes to: a second row with the same reference,
-    or one that would share its folder (`ACME/1` and `acme_1`, on a disk that ignores
-    case), is a bad row naming the first, so no row replaces another's letters."""
+    """A second row whose reference would write to a folder an earlier row writes to (the
+    same reference, or one differing only in case, on a disk that ignores case) is a bad
+    row naming the first, so no row replaces another's letters."""
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.seen: dict[str, tuple[int, str]] = {}
+        self.claims = FolderClaims()
 
     def duplicate(self, number: int, data: dict[str, object]) -> RowResult | None:
         reference = data.get("reference")
         if not isinstance(reference, str):
             return None  # the row fails on its own
         try:
-            folder = safe_folder_name(reference)
+            first = self.claims.earlier(reference, number)
         except LetterkitError:
             return None
-        first = self.seen.setdefault(folder.casefold(), (number, reference))
-        if first[0] == number:
+        if first is None:
             return None
         row, earlier = first
         message = (f"{reference!r} is row {row}'s reference too" if earlier == reference else
-                   f"{reference!r} would write to the same folder ({folder}) as row {row}'s "
-                   f"{earlier!r}")
+                   f"{reference!r} would write to the same folder as row {row}'s {earlier!r} "
+                   "(Windows and macOS disks do not tell capitals from small letters)")
         error = InputError.at(f"{message}; each complaint needs a reference of its own, so "
                               "this row made nothing", file=self.file, row=number,
                               field="reference")
@@ -276,34 +385,129 @@ def _remove_leftovers(out_dir: Path) -> None:
 
 
 class _Manifest:
-    """manifest.csv: one line per file written, appended (and flushed) as rows finish, so
-    it is true even after an interruption. A rerun adds its own lines."""
+    """manifest.csv: every letter file in the output folder, with its row, reference,
+    kind, language and sha256. Lines are appended (and flushed) as rows finish; when the
+    run ends, however it ends, the file is written again from what is on disk: one line a
+    file, none for a file that is gone, a line for a file an interrupted run left out (a
+    killed process cannot say what it wrote). A resumed run (`verify`) also hashes again
+    every file it keeps."""
 
-    def __init__(self, path: Path, out_dir: Path) -> None:
-        self.path, self.out_dir = path, out_dir
+    def __init__(self, path: Path, out_dir: Path, summary: BatchSummary, *,
+                 verify: bool) -> None:
+        self.path, self.out_dir, self.summary, self.verify = path, out_dir, summary, verify
+        self.lines = _read_manifest(path)  # path in the folder: its line
+        self.known: dict[str, list[str]] = {}  # written or kept by this run
+        self.hashed: set[str] = set()  # hashes this run knows to be right
 
     def __enter__(self) -> _Manifest:
-        new = not self.path.exists()
         try:
+            cut_short = self.path.exists() and not self.path.read_bytes().endswith(b"\n") \
+                and self.path.stat().st_size > 0
             self.fh = self.path.open("a", encoding=CSV_ENCODING, newline="")
+            if self.fh.tell() == 0:
+                csv.writer(self.fh).writerow(MANIFEST_COLUMNS)
+            elif cut_short:
+                self.fh.write("\r\n")  # never glue a line to one a killed run cut short
         except OSError as error:
             raise cannot_write(self.path, error, "Excel") from None
         self.writer = csv.writer(self.fh)
-        if new:
-            self.writer.writerow(MANIFEST_COLUMNS)
         return self
 
     def add(self, result: RowResult) -> None:
         for file in result.outcome.written:
-            self.writer.writerow([result.row, result.reference, file.kind, file.language,
-                                  file.path.relative_to(self.out_dir).as_posix(), file.sha256])
+            line = [str(result.row), result.reference or "", file.kind, file.language,
+                    file.path.relative_to(self.out_dir).as_posix(), file.sha256]
+            self.known[line[4]] = line
+            self.hashed.add(line[4])
+            try:
+                self.writer.writerow(line)
+            except OSError:
+                pass  # a full disk: the line comes back when the manifest is written again
+        for path in result.outcome.existing:
+            kind, language = _letter_file(path.name) or ("", "")
+            relative = path.relative_to(self.out_dir).as_posix()
+            self.known[relative] = [str(result.row), result.reference or "", kind, language,
+                                    relative, ""]
         if result.outcome.written:
-            self.fh.flush()
+            with contextlib.suppress(OSError):
+                self.fh.flush()
 
     def __exit__(self, *exc: object) -> None:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
+        with contextlib.suppress(OSError):
+            self.fh.close()
+        lines = []
+        for relative in _letter_files(self.out_dir):
+            line = self.known.get(relative) or self.lines.get(relative) \
+                or ["", "", *(_letter_file(relative) or ("", "")), relative, ""]
+            if relative not in self.hashed and (self.verify or not line[5]
+                                                 or relative not in self.lines):
+                digest = _sha256(self.out_dir / relative)
+                if digest is None:
+                    continue
+                old = self.lines.get(relative)
+                if old is not None and old[5] and old[5] != digest:
+                    self.summary.changed += 1
+                line = [*line[:5], digest]
+            elif not line[5]:
+                line = [*line[:5], self.lines[relative][5]]
+            lines.append(line)
+        try:
+            write_atomic(self.path, _csv_bytes([list(MANIFEST_COLUMNS), *lines]), force=True)
+        except CannotWrite as error:  # a full disk: the lines appended are what there is
+            self.summary.stopped_by = self.summary.stopped_by or dataclasses.replace(
+                error.problems[0], message=f"{error.problems[0].message}; a resumed run "
+                "brings it up to date with the letters on disk")
+
+
+_LETTER_FILE = re.compile(r"([a-z]+)\.([a-z]{2,3}(?:-[A-Za-z0-9]+)?)\.(docx|eml|ics|pdf)")
+
+
+def _letter_file(name: str) -> tuple[str, str] | None:
+    """(kind, language) of a file letterkit names `<kind>.<language>.<ext>`, else None."""
+    match = _LETTER_FILE.fullmatch(name.rsplit("/", 1)[-1])
+    if match is None or match[1] not in KINDS:
+        return None
+    return match[1], match[2]
+
+
+def _letter_files(out_dir: Path) -> list[str]:
+    """Every letter file in the complaints' folders of out_dir, as `<folder>/<name>`."""
+    found = []
+    with contextlib.suppress(OSError), os.scandir(out_dir) as folders:
+        for folder in folders:
+            if not folder.is_dir(follow_symlinks=False):
+                continue
+            with contextlib.suppress(OSError), os.scandir(folder.path) as files:
+                found += [f"{folder.name}/{file.name}" for file in files
+                          if _letter_file(file.name) and file.is_file(follow_symlinks=False)]
+    return sorted(found)
+
+
+def _read_manifest(path: Path) -> dict[str, list[str]]:
+    """The lines of a manifest, by path; a line a killed run cut short, or one edited out
+    of shape, is left out (the file it named is found again on disk)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return {}
+    lines = {}
+    for cells in csv.reader(io.StringIO(text, newline="")):
+        if len(cells) == len(MANIFEST_COLUMNS) and re.fullmatch(r"[0-9a-f]{64}", cells[5]):
+            lines[cells[4]] = cells
+    return lines
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode(CSV_ENCODING)
 
 
 class _RowProblems:

@@ -90,3 +90,17 @@ class CannotWrite(LetterkitError):
 
 class MissingTool(LetterkitError):
     """A program letterkit needs for this (LibreOffice) is not installed or not found."""
+
+
+class DiskFull(CannotWrite):
+    """The disk refuses every write, not one file (full, over quota, read-only): whatever
+    comes next would fail too, so the run stops here."""
+
+
+def unexpected(error: BaseException) -> LetterkitError:
+    """The error for a fault letterkit did not foresee while making one record's letters:
+    it stops that record only, and says enough to report it."""
+    detail = str(error)[:200] or "no details"
+    return LetterkitError.at(
+        f"letterkit failed on this record ({type(error).__name__}: {detail}); the other "
+        "records go on. Please report this, with the record, so it can be fixed")

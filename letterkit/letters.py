@@ -10,7 +10,7 @@ from typing import Any
 from letterkit.docx.compiled import compile_template
 from letterkit.i18n.languages import check_language
 from letterkit.kinds import Kind, kind_named
-from letterkit.output import letter_path, safe_folder_name
+from letterkit.output import letter_path, safe_name
 from letterkit.record import Record
 
 
@@ -44,7 +44,7 @@ class Letter:
     def display_name(self, ext: str = "docx") -> str:
         """The file name a customer sees (an email attachment), in the letter's language:
         "Resolution of your complaint CMP-2026-0142.docx"."""
-        return f"{self.title()} {safe_folder_name(self.reference)}.{ext}"
+        return f"{self.title()} {safe_name(self.reference)}.{ext}"
 
     def path(self, out_dir: Path, ext: str = "docx") -> Path:
         """Where this letter is filed: `<out_dir>/<reference>/<kind>.<lang>.<ext>`."""

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import secrets
 import unicodedata
 from pathlib import Path
 
-from letterkit.errors import EXISTS, LOCKED, CannotWrite, InputError, OutputExists
+from letterkit.errors import EXISTS, LOCKED, CannotWrite, DiskFull, InputError, OutputExists
 
 # Windows refuses these as file or folder names, whatever the extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
-_MAX_NAME = 100
+# Bytes of UTF-8, not characters: a file system allows 255 bytes a name, and one Telugu
+# letter takes three. Well under it, so a path stays short enough for Windows too.
+_MAX_NAME_BYTES = 120
+# A batch's own files beside the complaints' folders: no reference may be named like them.
+MANIFEST = "manifest.csv"
+ERRORS = "errors.csv"
+NOTES = "notes.csv"  # letters not made because a row lacks what they need (not errors)
+_RUN_FILES = {MANIFEST, ERRORS, NOTES}
+# What the disk as a whole says when it takes nothing more (full, over quota, read-only).
+_DISK_REFUSES = {errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
 # The CSVs letterkit writes (manifest, errors, notes, sent log): UTF-8 with a byte-order
 # mark, without which Excel on Windows shows Telugu as mojibake. Python writes the mark
 # only at the start of a file, so appending is safe; reading with it accepts files
@@ -30,22 +40,43 @@ def is_side_file(path: Path) -> bool:
     return path.name.startswith(("~$", "._"))
 
 
-def safe_folder_name(reference: str) -> str:
-    """A reference made safe as one folder name: letters, digits, `-`, `_` and `.`
-    (Unicode letters included), never `..`, a path or a reserved device name."""
-    text = unicodedata.normalize("NFC", reference)
+def safe_name(text: str) -> str:
+    """Text made safe as part of a file name, for people to read (an attachment's name):
+    letters, digits, `-`, `_` and `.` (Unicode letters included), never `..`, a path or a
+    reserved device name, at most _MAX_NAME_BYTES long. Different texts may give the same
+    name: see `safe_folder_name`."""
+    text = unicodedata.normalize("NFC", text)
     # By category, not `\w`: Telugu vowel signs are combining marks (M*), not letters.
     kept = "".join(c if c in "-_." or unicodedata.category(c)[0] in "LMN" else "_"
                    for c in text)
-    name = re.sub(r"[_.]*_[_.]*", "_", kept).strip("._ ")[:_MAX_NAME].rstrip("._ ")
-    if not name:
-        raise InputError.at(
-            f"{reference!r} cannot be used as a folder name; use letters and digits",
-            field="reference",
-        )
+    name = _cut(re.sub(r"[_.]*_[_.]*", "_", kept).strip("._ "), _MAX_NAME_BYTES)
     if name.split(".")[0].upper() in _RESERVED:
         name = f"_{name}"
     return name
+
+
+def safe_folder_name(reference: str) -> str:
+    """The folder a reference's letters go in: the reference itself where it is already a
+    safe name (`CMP-2026-0142`, Telugu too); otherwise its safe name and a short hash of
+    it (`DHA/CC/142` gives `DHA_CC_142-` and eight hex digits), so two references never
+    share a folder, whatever `safe_name` made of them. (Two that differ only in case do,
+    on Windows and macOS disks: `FolderClaims` and `check_folder` refuse those.)"""
+    text = unicodedata.normalize("NFC", reference)
+    name = safe_name(text)
+    if not name.strip("_"):
+        raise InputError.at(
+            f"{reference!r} cannot be used as a folder name; use letters and digits",
+            field="reference")
+    if name != text or name.casefold() in _RUN_FILES:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        name = f"{_cut(name, _MAX_NAME_BYTES - 9).rstrip('._')}-{digest}"
+    return name
+
+
+def _cut(name: str, limit: int) -> str:
+    """The longest start of `name` within `limit` bytes of UTF-8, whole characters only."""
+    cut = name.encode()[:limit].decode(errors="ignore")
+    return cut if cut == name else cut.rstrip("._ ")
 
 
 def letter_path(out_dir: Path, reference: str, filename: str) -> Path:
@@ -57,6 +88,65 @@ def letter_path(out_dir: Path, reference: str, filename: str) -> Path:
     if os.path.commonpath([root, os.path.abspath(path)]) != root:
         raise InputError.at(f"{reference!r} would lead outside {out_dir}", field="reference")
     return path
+
+
+class FolderClaims:
+    """The folders the references of one run write to, so that no record replaces
+    another's letters: a second reference for the same folder (the same reference again,
+    or one that differs only in case, which Windows and macOS disks do not tell apart) is
+    reported with whoever claimed the folder first."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[object, str]] = {}
+
+    def earlier(self, reference: str, who: object) -> tuple[object, str] | None:
+        """Who claimed `reference`'s folder before `who`, and with which reference."""
+        key = unicodedata.normalize("NFC", safe_folder_name(reference)).casefold()
+        first = self.seen.setdefault(key, (who, reference))
+        return None if first[0] == who else first
+
+
+def check_folder(out_dir: Path, reference: str) -> None:
+    """Refuse to write a reference's letters into a folder that is there already but is
+    not its own: a link leading outside out_dir, or (on a disk that ignores case) the
+    folder of a reference that differs only in case."""
+    name = safe_folder_name(reference)
+    folder = out_dir / name
+    if not os.path.lexists(folder):
+        return
+    root = os.path.realpath(out_dir)
+    target = os.path.realpath(folder)
+    if os.path.commonpath([root, target]) != root:
+        raise CannotWrite.at(f"is a link to {target}, outside {out_dir}; letterkit writes "
+                             "only inside the output folder: remove the link",
+                             file=str(folder), code=LOCKED)
+    on_disk = _names_in(out_dir, name)
+    if on_disk is not None and on_disk != name:
+        raise InputError.at(
+            f"{reference!r} would write to the folder {on_disk}, which holds the letters of "
+            "another reference (this disk does not tell capitals from small letters); "
+            "each complaint needs a reference of its own", field="reference")
+
+
+# Each output folder's entries as this process last listed them (NFC name: name on disk,
+# and case-folded), listed again only when a name is not there: a resumed batch asks per
+# record, and listing thousands of folders each time would cost more than the letters.
+_LISTINGS: dict[str, tuple[set[str], dict[str, str]]] = {}
+
+
+def _names_in(out_dir: Path, name: str) -> str | None:
+    """The name of the entry of out_dir that `name` opens, as the disk spells it (it may
+    differ in case; macOS may keep another Unicode form), or None if it cannot say."""
+    key = unicodedata.normalize("NFC", name)
+    listing = _LISTINGS.get(str(out_dir))
+    if listing is None or key not in listing[0]:
+        try:
+            entries = [unicodedata.normalize("NFC", entry) for entry in os.listdir(out_dir)]
+        except OSError:
+            return None
+        listing = set(entries), {entry.casefold(): entry for entry in entries}
+        _LISTINGS[str(out_dir)] = listing
+    return name if key in listing[0] else listing[1].get(key.casefold())
 
 
 def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool = True) -> None:
@@ -110,6 +200,9 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
 def cannot_write(path: Path, error: OSError, program: str = "Word") -> CannotWrite:
     """The error for a file the system would not let us write, saying what to do."""
     reason = error.strerror or str(error)
+    if error.errno in _DISK_REFUSES:
+        return DiskFull.at(f"cannot write it: {reason}; nothing more can be written there "
+                           "until that is put right", file=str(path), code=LOCKED)
     if isinstance(error, PermissionError):
         return CannotWrite.at(
             f"cannot write it ({reason}): if it is open in {program} or another program, "

@@ -18,12 +18,20 @@ from letterkit.delivery.invitation import build_invitation
 from letterkit.delivery.pdf import PdfConverter, converter_for_this_process, first_page_png
 from letterkit.docx.check import ensure_usable
 from letterkit.docx.find import custom_templates_dir, find_template, is_shipped
-from letterkit.errors import CannotWrite, InputError, LetterkitError, OutputExists, Problem
+from letterkit.errors import (
+    CannotWrite,
+    DiskFull,
+    InputError,
+    LetterkitError,
+    OutputExists,
+    Problem,
+    unexpected,
+)
 from letterkit.i18n.languages import check_language
 from letterkit.inputs import load_record
 from letterkit.kinds import Kind, kind_named, plan_kinds
 from letterkit.letters import Letter, render_letter
-from letterkit.output import write_atomic
+from letterkit.output import FolderClaims, check_folder, write_atomic
 from letterkit.practice.records import check_record, late_note
 from letterkit.practice.wording import word_lists
 from letterkit.record import LAYOUTS, Record
@@ -158,16 +166,37 @@ def write_records(records: Iterable[Record], options: WriteOptions | None = None
         # Without LibreOffice: how to install it, before any letter is written.
         converter = converter_for_this_process(options.config.soffice)
     outcomes, pending = [], []
-    for record in records:
-        outcome = RecordOutcome(reference=record.reference)
+    claims = FolderClaims()
+    full: DiskFull | None = None  # once the disk takes nothing more, no record is tried
+    for number, record in enumerate(records, 1):
+        outcome = RecordOutcome(reference=record.reference, error=full)
+        outcomes.append(outcome)
+        if full is not None:
+            continue
         try:
+            if claims.earlier(record.reference, number) is not None:
+                raise InputError.at(
+                    f"{record.reference!r} is the reference of an earlier record of this run "
+                    "too (or differs from it only in case); each complaint needs a reference "
+                    "of its own, so this one made nothing", field="reference")
+            check_folder(options.out_dir, record.reference)
             pending += _write_letters(record, options, outcome)
+        except DiskFull as error:
+            outcome.error = full = error
         except LetterkitError as error:
             outcome.error = error
-        outcomes.append(outcome)
+        except Exception as error:  # noqa: BLE001 - one record's fault stops only that record
+            outcome.error = unexpected(error)
     if pending:
         assert converter is not None
-        _finish_pdfs(pending, options, converter)
+        try:
+            _finish_pdfs(pending, options, converter)
+        except DiskFull as error:
+            for item in pending:
+                item.outcome.error = item.outcome.error or error
+        except Exception as error:  # noqa: BLE001 - as above, for the records in hand
+            for item in pending:
+                item.outcome.problems += unexpected(error).problems
     return outcomes
 
 
@@ -352,6 +381,8 @@ def _write_or_keep(outcome: RecordOutcome, letter: Letter, options: WriteOptions
         return True
     try:
         write_atomic(target, file.data, force=options.force, durable=options.durable)
+    except DiskFull:
+        raise
     except (OutputExists, CannotWrite) as error:  # this file only: the others go on
         outcome.problems += error.problems
         return False

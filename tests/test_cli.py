@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from letterkit import __version__
+from letterkit.output import safe_folder_name
 from letterkit.resources import data_path
 
 from readback import docx_text
@@ -124,7 +125,8 @@ def test_hostile_reference_stays_inside_the_output_folder(cli, tmp_path, write_r
     out = tmp_path / "out"
     result = cli("render", str(write_record(sample_data)), "-o", str(out))
     assert 0 == result.exit_code, result.stderr
-    assert ["tmp_etc_evil"] == [p.name for p in out.iterdir()]
+    assert [safe_folder_name(sample_data["reference"])] == [p.name for p in out.iterdir()]
+    assert safe_folder_name(sample_data["reference"]).startswith("tmp_etc_evil-")
     assert not (tmp_path.parent / "etc").exists()
 
 

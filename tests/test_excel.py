@@ -114,15 +114,18 @@ def test_force_never_lets_a_row_replace_anothers_letters(cli, tmp_path) -> None:
 
 
 def test_references_that_make_one_folder_are_told_apart(cli, tmp_path) -> None:
-    """`ACME/1` and `acme_1` would share a folder (a disk that ignores case): the second
-    row is refused, naming the first."""
+    """`ACME-1` and `acme-1` share a folder on a disk that ignores case: the second row is
+    refused, naming the first; `ACME/1` and `ACME_1` get a folder each."""
     rows = sample_rows()
-    source = as_excel([dict(rows[0], reference="ACME/1"), dict(rows[0], reference="acme_1")],
-                      tmp_path / "in.csv")
-    result = cli("batch", source, "-o", tmp_path / "out", "--date", DAY, "-j", "1")
+    references = ["ACME-1", "acme-1", "ACME/1", "ACME_1", "ACME:1"]
+    source = as_excel([dict(rows[0], reference=r) for r in references], tmp_path / "in.csv")
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", DAY, "-j", "1", "--force")
     assert 1 == result.exit_code
-    assert ("'acme_1' would write to the same folder (acme_1) as row 2's 'ACME/1'"
-            in result.stderr)
+    assert ("'acme-1' would write to the same folder as row 2's 'ACME-1' (Windows and macOS "
+            "disks do not tell capitals from small letters)" in result.stderr)
+    folders = [p for p in out.iterdir() if p.is_dir()]
+    assert 4 == len(folders) and all(list(f.glob("*.docx")) for f in folders)
 
 
 @pytest.mark.parametrize(("cell", "field", "message"), [

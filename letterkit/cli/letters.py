@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from letterkit.batch import ERRORS, NOTES, RowResult, run_batch
+from letterkit.batch import RowResult, run_batch
 from letterkit.cli.common import (
     State,
     advice,
@@ -31,7 +31,7 @@ from letterkit.errors import EXISTS, InputError, OutputExists
 from letterkit.inputs import CSV_SUFFIXES, load_record, record_at_row
 from letterkit.kinds import KINDS, kind_named
 from letterkit.letters import Letter
-from letterkit.output import safe_folder_name, write_atomic
+from letterkit.output import ERRORS, MANIFEST, NOTES, safe_folder_name, write_atomic
 from letterkit.sources import open_csv
 from letterkit.writing import preview_png, write_record_files
 
@@ -137,6 +137,17 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
                f"{summary.existing} files skipped{failed}{stopped}, "
                f"in {summary.seconds:.1f} s: {summary.letters_per_second:.1f} letters/s",
                err=True)
+    if summary.changed:
+        click.echo(f"warning: {summary.changed} files kept had changed since they were "
+                   f"written; {shown(out_dir / MANIFEST)} now has their hashes", err=True)
+    if summary.stopped_by is not None or summary.interrupted:
+        why = "interrupted" if summary.interrupted else "stopped"
+        if summary.stopped_by is not None:
+            report([summary.stopped_by])
+        click.echo(f"{why} after {summary.rows} rows: {shown(out_dir / MANIFEST)} lists every "
+                   "letter written; run the same command with --resume to make the rest",
+                   err=True)
+        sys.exit(130 if summary.interrupted else 2)
     if print_file is not None and printed:
         pdfs = [path.read_bytes() for _, _, path in sorted(printed)]
         write_atomic(print_file, joined_pdf(pdfs), force=force)
