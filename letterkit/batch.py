@@ -198,7 +198,9 @@ def run_batch(
     name = str(source.path)
     with _StopRequests() as stop, \
             _Manifest(out_dir / MANIFEST, out_dir, summary, verify=options.resume) as manifest, \
-            _RowProblems(out_dir, ERRORS) as errors, _RowProblems(out_dir, NOTES) as notes:
+            _RowProblems(out_dir, ERRORS, summary) as errors, \
+            _RowProblems(out_dir, NOTES, summary) as notes, \
+            _Reserve(out_dir, _reserve_size(out_dir, source.path)):
 
         def record(result: RowResult) -> bool:
             """Take in a finished row; False when the run must stop after it."""
@@ -380,7 +382,7 @@ def _chunks(
 
 def _remove_leftovers(out_dir: Path) -> None:
     """Temporary files a killed run left behind (never a letter's own name)."""
-    for leftover in out_dir.glob("*/.*.tmp"):
+    for leftover in [*out_dir.glob("*/.*.tmp"), *out_dir.glob(".*.tmp")]:
         leftover.unlink(missing_ok=True)
 
 
@@ -452,7 +454,8 @@ class _Manifest:
                 line = [*line[:5], self.lines[relative][5]]
             lines.append(line)
         try:
-            write_atomic(self.path, _csv_bytes([list(MANIFEST_COLUMNS), *lines]), force=True)
+            write_atomic(self.path, _csv_bytes([list(MANIFEST_COLUMNS), *lines]), force=True,
+                         program="Excel")
         except CannotWrite as error:  # a full disk: the lines appended are what there is
             self.summary.stopped_by = self.summary.stopped_by or dataclasses.replace(
                 error.problems[0], message=f"{error.problems[0].message}; a resumed run "
@@ -511,45 +514,85 @@ def _csv_bytes(rows: list[list[str]]) -> bytes:
 
 
 class _RowProblems:
-    """errors.csv (or notes.csv) for this run, in row order. Collected in a temporary file
-    and put in place at the end; a run without any removes the old file."""
+    """errors.csv (or notes.csv) for this run, in row order, put in place at the end; a
+    run without any removes the old file. Lines are also appended to a partial file as
+    rows finish, for a run that is killed."""
 
-    def __init__(self, out_dir: Path, name: str) -> None:
+    def __init__(self, out_dir: Path, name: str, summary: BatchSummary) -> None:
         self.path = out_dir / name
         self.partial = out_dir / f".{name}.partial"
+        self.summary = summary
+        self.lines: list[list[str]] = []
 
     def __enter__(self) -> _RowProblems:
         try:
-            self.fh = self.partial.open("w", encoding="utf-8", newline="")
+            self.fh = self.partial.open("w", encoding=CSV_ENCODING, newline="")
         except OSError as error:
             raise cannot_write(self.partial, error) from None
         self.writer = csv.writer(self.fh)
-        self.count = 0
         return self
 
     def add(self, row: int, reference: str | None, problems: list[Problem]) -> None:
-        for problem in problems:
-            self.writer.writerow([row, reference or "", problem.field or "", problem.message])
-            self.count += 1
-        if problems:
-            self.fh.flush()
+        lines = [[str(row), reference or "", p.field or "", p.message] for p in problems]
+        self.lines += lines
+        with contextlib.suppress(OSError):  # a full disk: the lines are kept here
+            self.writer.writerows(lines)
+            if lines:
+                self.fh.flush()
 
     def __exit__(self, *exc: object) -> None:
-        self.fh.close()
+        with contextlib.suppress(OSError):
+            self.fh.close()
         try:
-            if not self.count:
+            if not self.lines:
                 self.partial.unlink(missing_ok=True)
                 self.path.unlink(missing_ok=True)
                 return
-            with self.partial.open(encoding="utf-8", newline="") as fh:
-                lines = sorted(csv.reader(fh), key=lambda line: int(line[0]))
-            with self.partial.open("w", encoding=CSV_ENCODING, newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(ERROR_COLUMNS)
-                writer.writerows(lines)
-            os.replace(self.partial, self.path)
+            self.lines.sort(key=lambda line: int(line[0]))
+            write_atomic(self.path, _csv_bytes([list(ERROR_COLUMNS), *self.lines]),
+                         force=True, program="Excel")
+            self.partial.unlink(missing_ok=True)
         except OSError as error:
-            # Opened in Excel since the run began: this run's list stays in the partial file.
-            problem = cannot_write(self.path, error, "Excel").problems[0]
-            raise CannotWrite.at(f"{problem.message}; this run's list is in {self.partial}",
-                                 file=problem.file, code=problem.code) from None
+            self._kept(cannot_write(self.path, error, "Excel"))
+        except CannotWrite as error:  # opened in Excel since the run began, or no room
+            self._kept(error)
+
+    def _kept(self, error: CannotWrite) -> None:
+        problem = error.problems[0]
+        self.summary.stopped_by = self.summary.stopped_by or dataclasses.replace(
+            problem, message=f"{problem.message}; this run's list is in {self.partial}")
+
+
+class _Reserve:
+    """Room kept on the disk for the run's own files (manifest, errors, notes): a file of
+    that size, removed just before they are written at the end, so that a disk the
+    letters filled still takes the manifest that lists them."""
+
+    def __init__(self, out_dir: Path, size: int) -> None:
+        self.path = out_dir / ".letterkit-reserve"
+        self.size = size
+
+    def __enter__(self) -> _Reserve:
+        try:
+            write_atomic(self.path, bytes(self.size), force=True)
+        except DiskFull as error:
+            raise DiskFull.at(f"{error.problems[0].message} (a batch keeps "
+                              f"{self.size // 1024} KiB free for its manifest)",
+                              file=str(self.path.parent), code=LOCKED) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+
+def _reserve_size(out_dir: Path, source: Path) -> int:
+    """Room for a manifest twice over (it is written anew beside the old one), and for
+    the lines this sheet's rows may add (a few hundred bytes each, as many as its own)."""
+    def size(path: Path) -> int:
+        try:
+            return path.stat().st_size
+        except OSError:
+            return 0
+    total = 2 * size(out_dir / MANIFEST) + 2 * size(out_dir / NOTES) + 3 * size(source)
+    return min(max(total, 1 << 20), 256 << 20)

@@ -149,7 +149,8 @@ def _names_in(out_dir: Path, name: str) -> str | None:
     return name if key in listing[0] else listing[1].get(key.casefold())
 
 
-def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool = True) -> None:
+def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool = True,
+                 program: str = "Word") -> None:
     """Write a file whole or not at all, through a temporary file in the same folder.
 
     Without `force`, an existing file is left alone and OutputExists is raised; the check
@@ -158,14 +159,14 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool 
     a partial file under the final name. `durable` also flushes the file to disk before it
     gets its name (against power loss); a batch turns it off per file and syncs at the end.
     The file gets the permissions the user's umask gives, as any program's new file does.
-    A file that cannot be written (open in Word, no permission, disk full) is a
-    CannotWrite error naming it.
+    A file that cannot be written (open in Word, or the `program` named, no permission)
+    is a CannotWrite error naming it; a disk that takes nothing more, DiskFull.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _new_temporary(path)
     except OSError as error:
-        raise cannot_write(path, error) from None
+        raise cannot_write(path, error, program) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -177,7 +178,7 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool 
         else:
             _link_new(tmp, path)
     except OSError as error:
-        raise cannot_write(path, error) from None
+        raise cannot_write(path, error, program) from None
     finally:
         # An indexer or antivirus may still hold it (Windows): a stray .tmp, not an error.
         with contextlib.suppress(OSError):
