@@ -13,7 +13,7 @@ from letterkit.errors import InputError, LetterkitError, Problem
 from letterkit.output import write_atomic
 from letterkit.record import Record, validate_record
 from letterkit.resources import data_path
-from letterkit.sources import column_map, csv_rows, load_data_file, open_csv
+from letterkit.sources import ROW_PROBLEMS, column_map, csv_rows, load_data_file, open_csv
 from letterkit.spreadsheet import excel_values
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -34,7 +34,11 @@ def load_record(path: Path, config: Config | None = None) -> Record:
 def record_from_row(data: dict[str, Any], config: Config, *, file: str, row: int) -> Record:
     """Validate one CSV row (as nested data), filling gaps from the config; dates and
     amounts as Excel writes them are read first (see `letterkit.spreadsheet`); enclosure
-    files are found relative to the CSV's folder."""
+    files are found relative to the CSV's folder. A row that was wrong as read (more
+    cells than columns, a cell too long: `csv_rows` says so) goes no further."""
+    read: list[Problem] = data.get(ROW_PROBLEMS) or []
+    if read:
+        raise InputError([dataclasses.replace(p, file=file, row=row) for p in read])
     data, problems = excel_values(data, config.date_order)
     if problems:
         raise InputError([dataclasses.replace(p, file=file, row=row) for p in problems])

@@ -31,6 +31,10 @@ _CURRENCY = re.compile(r"^(?:₹|rs\.?|inr|\$|usd|£|gbp|€|eur)\s*|\s*(?:₹|r
                        re.IGNORECASE)
 _AMOUNT = re.compile(r"\d{1,3}(?:,\d{2,3})*(?:\.\d+)?|\d+(?:\.\d+)?")
 _EXCEL = "Excel may have reformatted the column"
+# The longest date, time or amount a sheet holds is some 25 characters (`Rs. 1,50,00,000.00
+# /-`); a longer cell is none, and is not given to the patterns above, which would take
+# seconds over a cell of thousands of spaces.
+_LONGEST = 64
 
 
 def excel_values(data: dict[str, Any], order: DateOrder = "day-first",
@@ -88,6 +92,9 @@ def _kind(annotation: Any) -> str | None:
 
 
 def _read(kind: str, text: str, order: DateOrder) -> str:
+    if len(text) > _LONGEST:
+        raise ValueError(f"read {text[:24]!r}… ({len(text):,} characters), which is not "
+                         f"{'an amount' if kind == 'amount' else 'a date'}")
     if kind == "amount":
         return _amount(text)
     if _ISO.fullmatch(text):
