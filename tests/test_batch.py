@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import csv
-import io
 import os
 import signal
 import subprocess
@@ -14,56 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
-
-from letterkit.record import Record
-from letterkit.resources import data_path
-from letterkit.sources import csv_columns, flatten
 
 from readback import docx_text
-
-SAMPLES = data_path("samples")
-# Both samples' meeting: the one day their acknowledgement, meeting confirmation and
-# resolution letter may all carry.
-MEETING_DAY = "2026-11-25"
-
-
-def sample(name: str = "complaint.yaml") -> dict:
-    return yaml.safe_load((SAMPLES / name).read_text(encoding="utf-8"))
-
-
-def rows_like_sample(count: int, bad: dict[int, callable] | None = None) -> list[dict]:
-    """`count` records made from the two samples with their own references; `bad` maps a
-    row index to a change that breaks that row."""
-    english, telugu = sample(), sample("complaint.te.yaml")
-    records = []
-    for i in range(count):
-        record = copy.deepcopy(telugu if i % 5 == 4 else english)
-        record["reference"] = f"CMP-2026-{i + 1:04d}"
-        (bad or {}).get(i, lambda r: None)(record)
-        records.append(record)
-    return records
-
-
-def write_csv(path: Path, records: list[dict], *, encoding: str = "utf-8",
-              delimiter: str = ",", line_end: str = "\r\n") -> Path:
-    columns = csv_columns(Record, shorthand=True)  # enclosures.N as text, as in YAML
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter,
-                            lineterminator=line_end)
-    writer.writeheader()
-    for record in records:
-        cells = {k: v for k, v in flatten(record).items()}
-        writer.writerow({c: cells.get(c, "") for c in columns})
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
-
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
-
+from sheets import MEETING_DAY, read_csv, rows_like_sample, write_csv
 
 BAD = {
     7: lambda r: r.update(received="2026-13-45"),

@@ -46,7 +46,7 @@ def test_render_pdf_telugu(cli, tmp_path) -> None:
 def test_batch_pdf_shares_libreoffice_starts(cli, tmp_path) -> None:
     """24 rows' letters are converted in a few LibreOffice starts, not one per letter."""
     libreoffice()
-    from test_batch import rows_like_sample, write_csv
+    from sheets import rows_like_sample, write_csv
 
     source = write_csv(tmp_path / "rows.csv", rows_like_sample(24))
     out = tmp_path / "out"

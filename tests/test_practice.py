@@ -171,7 +171,7 @@ def test_render_warns_and_strict_refuses(cli, tmp_path, write_record, sample_dat
 
 def test_batch_strict_makes_a_faulty_row_a_bad_row(cli, tmp_path, sample_data) -> None:
     """In a batch, findings go to notes.csv, or with --strict to errors.csv."""
-    from test_batch import read_csv, write_csv
+    from sheets import read_csv, write_csv
 
     faulty = copy.deepcopy(sample_data)
     faulty["reference"] = "CMP-FAULTY"
