@@ -44,6 +44,7 @@ from letterkit.output import (
     FolderClaims,
     cannot_write,
     check_writable,
+    csv_text,
     write_atomic,
 )
 from letterkit.record import Record
@@ -213,7 +214,8 @@ def run_batch(
             if result.stops_the_run:
                 summary.rows -= 1
                 assert result.outcome.error is not None
-                summary.stopped_by = summary.stopped_by or result.outcome.error.problems[0]
+                summary.stopped_by = summary.stopped_by or dataclasses.replace(
+                    result.outcome.error.problems[0], row=None)  # the disk's fault, not the row's
                 return False
             notes.add(result.row, result.reference, [*result.outcome.not_made,
                                                      *result.outcome.notes,
@@ -407,12 +409,11 @@ class _Manifest:
                 and self.path.stat().st_size > 0
             self.fh = self.path.open("a", encoding=CSV_ENCODING, newline="")
             if self.fh.tell() == 0:
-                csv.writer(self.fh).writerow(MANIFEST_COLUMNS)
+                self.fh.write(csv_text([MANIFEST_COLUMNS]))
             elif cut_short:
                 self.fh.write("\r\n")  # never glue a line to one a killed run cut short
         except OSError as error:
             raise cannot_write(self.path, error, "Excel") from None
-        self.writer = csv.writer(self.fh)
         return self
 
     def add(self, result: RowResult) -> None:
@@ -422,7 +423,7 @@ class _Manifest:
             self.known[line[4]] = line
             self.hashed.add(line[4])
             try:
-                self.writer.writerow(line)
+                self.fh.write(csv_text([line]))
             except OSError:
                 pass  # a full disk: the line comes back when the manifest is written again
         for path in result.outcome.existing:
@@ -508,9 +509,7 @@ def _sha256(path: Path) -> str | None:
 
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:
-    out = io.StringIO(newline="")
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode(CSV_ENCODING)
+    return csv_text(rows).encode(CSV_ENCODING)
 
 
 class _RowProblems:
@@ -529,14 +528,13 @@ class _RowProblems:
             self.fh = self.partial.open("w", encoding=CSV_ENCODING, newline="")
         except OSError as error:
             raise cannot_write(self.partial, error) from None
-        self.writer = csv.writer(self.fh)
         return self
 
     def add(self, row: int, reference: str | None, problems: list[Problem]) -> None:
         lines = [[str(row), reference or "", p.field or "", p.message] for p in problems]
         self.lines += lines
         with contextlib.suppress(OSError):  # a full disk: the lines are kept here
-            self.writer.writerows(lines)
+            self.fh.write(csv_text(lines))
             if lines:
                 self.fh.flush()
 

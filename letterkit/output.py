@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import hashlib
+import io
 import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from letterkit.errors import EXISTS, LOCKED, CannotWrite, DiskFull, InputError, OutputExists
@@ -33,6 +36,21 @@ _DISK_REFUSES = {errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSP
 CSV_ENCODING = "utf-8-sig"
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(rows: Iterable[Iterable[object]]) -> str:
+    """The lines of a CSV letterkit writes for people to open in Excel (manifest, errors,
+    notes, sent log). A cell that starts like a formula (`=`, `+`, `-`, `@`) gets a
+    leading `'`, as spreadsheets expect, so a record's text is shown, never run."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(
+        [f"'{cell}" if str(cell).startswith(_FORMULA_STARTS) else cell for cell in row]
+        for row in rows)
+    return out.getvalue()
+
+
 def is_side_file(path: Path) -> bool:
     """A file another program keeps beside a document, not a document: Word's lock file
     (`~$name.docx`, while it has the document open) or the `._name` macOS leaves on shared
@@ -49,7 +67,9 @@ def safe_name(text: str) -> str:
     # By category, not `\w`: Telugu vowel signs are combining marks (M*), not letters.
     kept = "".join(c if c in "-_." or unicodedata.category(c)[0] in "LMN" else "_"
                    for c in text)
-    name = _cut(re.sub(r"[_.]*_[_.]*", "_", kept).strip("._ "), _MAX_NAME_BYTES)
+    # Never a leading `-`: a name that reads as an option on a command line, or as a
+    # formula in a spreadsheet's column of paths.
+    name = _cut(re.sub(r"[_.]*_[_.]*", "_", kept).strip("._ ").lstrip("-"), _MAX_NAME_BYTES)
     if name.split(".")[0].upper() in _RESERVED:
         name = f"_{name}"
     return name

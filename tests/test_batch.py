@@ -190,3 +190,30 @@ def test_killed_batch_leaves_no_half_files_and_resumes(tmp_path) -> None:
     assert 0 == result.returncode, result.stderr
     assert 360 == len(list(out.glob("*/*.docx")))
     assert [] == list(out.glob("*/.*.tmp"))
+
+
+def test_cells_that_read_as_formulas_are_shown_as_text(cli, tmp_path) -> None:
+    """A reference or value that starts like a spreadsheet formula goes into manifest.csv,
+    errors.csv and notes.csv with a leading ', so Excel shows it and never runs it; the
+    folder name never starts with - either."""
+    hostile = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)"]
+    records = rows_like_sample(5)
+    for record, reference in zip(records, hostile, strict=False):
+        record["reference"] = reference
+    records[4]["reference"] = "=HYPERLINK(\"http://x.example\")"
+    records[4]["received"] = "=1+1"  # a bad row, to have errors.csv
+    source = write_csv(tmp_path / "in.csv", records)
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", MEETING_DAY, "-j", "1")
+    assert 1 == result.exit_code
+    for name in ("manifest.csv", "errors.csv", "notes.csv"):
+        if not (out / name).exists():
+            continue
+        for line in read_csv(out / name):
+            for cell in line.values():
+                assert not cell.startswith(("=", "+", "-", "@")), (name, cell)
+    references = {line["reference"] for line in read_csv(out / "manifest.csv")}
+    assert {f"'{r}" for r in hostile} == references
+    assert "'=HYPERLINK(\"http://x.example\")" in {
+        line["reference"] for line in read_csv(out / "errors.csv")}
+    assert not [p for p in out.iterdir() if p.name.startswith("-")]
