@@ -43,6 +43,7 @@ from letterkit.output import (
     NOTES,
     FolderClaims,
     cannot_write,
+    check_output_folder,
     check_writable,
     csv_text,
     write_atomic,
@@ -184,13 +185,11 @@ def run_batch(
     if on_start is not None:
         on_start(count_rows(source))
     out_dir = options.out_dir
+    check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise cannot_write(out_dir, error) from None
-    if not out_dir.is_dir():
-        raise CannotWrite.at("is a file, not a folder: give a folder for the letters",
-                             file=str(out_dir), code=LOCKED)
     for name in (MANIFEST, ERRORS, NOTES):  # said now, not after every row is made
         check_writable(out_dir / name)
     if options.resume:

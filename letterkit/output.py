@@ -126,6 +126,14 @@ class FolderClaims:
         return None if first[0] == who else first
 
 
+def check_output_folder(out_dir: Path) -> None:
+    """Refuse, in one line, an output folder that is a file (`-o /dev/null`, a letter's
+    name), rather than failing once per letter."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise CannotWrite.at("is a file, not a folder: give a folder for the letters",
+                             file=str(out_dir), code=LOCKED)
+
+
 def check_folder(out_dir: Path, reference: str) -> None:
     """Refuse to write a reference's letters into a folder that is there already but is
     not its own: a link leading outside out_dir, or (on a disk that ignores case) the

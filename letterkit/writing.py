@@ -31,7 +31,7 @@ from letterkit.i18n.languages import check_language
 from letterkit.inputs import load_record
 from letterkit.kinds import Kind, kind_named, plan_kinds
 from letterkit.letters import Letter, render_letter
-from letterkit.output import FolderClaims, check_folder, write_atomic
+from letterkit.output import FolderClaims, check_folder, check_output_folder, write_atomic
 from letterkit.practice.records import check_record, late_note
 from letterkit.practice.wording import word_lists
 from letterkit.record import LAYOUTS, Record
@@ -141,7 +141,7 @@ def write_record_files(paths: Iterable[Path], options: WriteOptions | None = Non
     options = options or WriteOptions()
     loaded: list[tuple[Path, Record]] = []
     done: dict[Path, RecordOutcome] = {}
-    paths = list(paths)
+    paths = list({path.resolve(): path for path in paths}.values())  # each file once
     for path in paths:
         try:
             loaded.append((path, load_record(path, options.config)))
@@ -162,6 +162,7 @@ def write_records(records: Iterable[Record], options: WriteOptions | None = None
     quietly. One record's error never stops the others.
     """
     options = (options or WriteOptions()).fixed()
+    check_output_folder(options.out_dir)
     if options.pdf and converter is None:
         # Without LibreOffice: how to install it, before any letter is written.
         converter = converter_for_this_process(options.config.soffice)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
-from letterkit import InputError, OutputExists, write_atomic
+from letterkit import InputError, OutputExists, output, run_batch, write_atomic
+from letterkit.errors import CannotWrite
+from letterkit.inputs import load_record
 from letterkit.output import letter_path, safe_folder_name
+from letterkit.resources import data_path
+from letterkit.writing import WriteOptions, write_records
 
 
 @pytest.mark.parametrize(
@@ -72,3 +78,95 @@ def test_write_atomic_refuses_to_overwrite(tmp_path) -> None:
     write_atomic(target, b"third", force=True)
     assert b"third" == target.read_bytes()
     assert ["a.docx"] == [p.name for p in target.parent.iterdir()]
+
+
+def render(cli, record: Path, out: Path, *args: str):
+    return cli("render", record, "-o", out, "--date", "2026-11-25", *args)
+
+
+def test_a_reference_folder_linked_outside_is_not_written_through(
+        cli, tmp_path, write_record, sample_data) -> None:
+    """A complaint's folder that is a link leading outside the output folder is refused in
+    one line, and nothing is written where it leads."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "CMP-2026-0142").symlink_to(elsewhere, target_is_directory=True)
+    for force in ([], ["--force"]):
+        result = render(cli, write_record(sample_data), out, *force)
+        assert 1 == result.exit_code
+        assert f"{out / 'CMP-2026-0142'}: is a link to {elsewhere.resolve()}, outside {out}" \
+            in result.stderr
+        assert [] == list(elsewhere.iterdir())
+
+
+def test_a_link_inside_the_output_folder_is_followed(cli, tmp_path, write_record,
+                                                      sample_data) -> None:
+    """A complaint's folder linked to another folder inside the output folder is used."""
+    out = tmp_path / "out"
+    (out / "archive" / "0142").mkdir(parents=True)
+    (out / "CMP-2026-0142").symlink_to(out / "archive" / "0142", target_is_directory=True)
+    result = render(cli, write_record(sample_data), out, "-k", "acknowledgement")
+    assert 0 == result.exit_code, result.stderr
+    assert (out / "archive" / "0142" / "acknowledgement.en.docx").is_file()
+
+
+def test_references_differing_in_case_on_a_disk_that_ignores_case(
+        cli, tmp_path, write_record, sample_data, monkeypatch) -> None:
+    """On a disk that does not tell capitals from small letters (Windows, macOS), a
+    reference whose folder is another reference's, but for case, is refused, --force or
+    not, and the first complaint's letters stay as they were."""
+    out = tmp_path / "out"
+    assert 0 == render(cli, write_record(sample_data), out, "-k", "acknowledgement").exit_code
+    letter = out / "CMP-2026-0142" / "acknowledgement.en.docx"
+    before = letter.read_bytes()
+
+    def ignoring_case(path: str | os.PathLike[str]) -> bool:
+        wanted = os.path.basename(path).casefold()
+        parent = os.path.dirname(path)
+        return os.path.isdir(parent) and any(
+            wanted == name.casefold() for name in os.listdir(parent))
+
+    monkeypatch.setattr(output.os.path, "lexists", ignoring_case)
+    sample_data["reference"] = "cmp-2026-0142"
+    result = render(cli, write_record(sample_data, "other.yaml"), out, "-k",
+                    "acknowledgement", "--force")
+    assert 2 == result.exit_code
+    assert ("'cmp-2026-0142' would write to the folder CMP-2026-0142, which holds the "
+            "letters of another reference" in result.stderr)
+    assert before == letter.read_bytes()
+
+
+def test_one_reference_twice_in_one_render(cli, tmp_path, write_record,
+                                           sample_data) -> None:
+    """Two records with one reference in one run: the second is refused, --force or not,
+    and the first's letters are made; the same file named twice is made once."""
+    out = tmp_path / "out"
+    first = write_record(sample_data)
+    sample_data["customer"]["name"] = "Someone Else"
+    second = write_record(sample_data, "second.yaml")
+    result = cli("render", first, second, first, "-o", out, "--date", "2026-11-25", "--force")
+    assert 2 == result.exit_code
+    assert 1 == result.stderr.count("is the reference of an earlier record of this run")
+    assert f"{second}: reference:" in result.stderr
+    assert 3 == len(list((out / "CMP-2026-0142").glob("*.docx")))
+
+
+def test_an_output_folder_that_is_a_file_is_one_line(cli, tmp_path, write_record,
+                                                      sample_data) -> None:
+    """`-o` naming a file (a letter, or /dev/null) is one line for render and batch."""
+    taken = tmp_path / "letters.docx"
+    taken.write_bytes(b"mine")
+    result = render(cli, write_record(sample_data), taken)
+    assert 2 == result.exit_code
+    assert "letters.docx' is a file" in result.stderr
+    with pytest.raises(CannotWrite, match="is a file, not a folder"):
+        write_records([load_record(data_path("samples") / "complaint.yaml")],
+                      WriteOptions(out_dir=taken))
+    result = cli("batch", data_path("samples") / "complaints.csv", "-o", taken)
+    assert 2 == result.exit_code
+    assert "letters.docx' is a file" in result.stderr
+    with pytest.raises(CannotWrite, match="is a file, not a folder"):
+        run_batch(data_path("samples") / "complaints.csv", WriteOptions(out_dir=taken))
+    assert b"mine" == taken.read_bytes()
