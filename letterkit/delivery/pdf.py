@@ -8,7 +8,6 @@ installs it (Windows and macOS installers do not put it on PATH), or where the u
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import io
@@ -20,7 +19,10 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from multiprocessing.util import Finalize
 from pathlib import Path
+
+import psutil
 
 from letterkit.errors import LetterkitError, MissingTool, Problem
 
@@ -178,7 +180,7 @@ def end_process_tree(process: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             killpg(process.pid, sigkill)
     else:
-        import psutil  # Windows: no process groups to signal; walk the tree instead
+        # Windows: no process groups to signal; walk the tree instead.
 
         with contextlib.suppress(psutil.Error):
             for child in psutil.Process(process.pid).children(recursive=True):
@@ -197,11 +199,27 @@ def converter_for_this_process(configured: Path | None = None) -> PdfConverter:
     return _converter(soffice(configured))  # said now, before any letter is written
 
 
+_WORK_PREFIX = "letterkit-pdf-"
+
+
 @functools.cache
 def _converter(program: str) -> PdfConverter:
-    work = Path(tempfile.mkdtemp(prefix=f"letterkit-pdf-{os.getpid()}-"))
-    atexit.register(shutil.rmtree, work, True)
+    _remove_orphaned_work()
+    work = Path(tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-"))
+    # A multiprocessing finaliser, not only atexit: batch workers end without running
+    # atexit handlers, and each would leave its LibreOffice profile behind.
+    Finalize(None, shutil.rmtree, args=(work, True), exitpriority=0)
     return PdfConverter(work, program=program)
+
+
+def _remove_orphaned_work() -> None:
+    """The working folders (profile, staging) of letterkit processes that were killed
+    before they could remove their own: those whose process is gone."""
+    with contextlib.suppress(OSError):
+        for folder in Path(tempfile.gettempdir()).glob(f"{_WORK_PREFIX}*-*"):
+            pid = folder.name[len(_WORK_PREFIX):].split("-", 1)[0]
+            if pid.isdigit() and not psutil.pid_exists(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def first_page_png(docx: bytes, converter: PdfConverter, *, dpi: int = 110) -> bytes:
