@@ -133,12 +133,15 @@ def _authenticate(server, session, envelope, mechanism, auth_data):
 
 
 @pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 that accepts logins as ravi / s3cret."""
+def smtp_server(request: pytest.FixtureRequest):
+    """A real SMTP server on 127.0.0.1 that accepts logins as ravi / s3cret, and offers
+    SMTPUTF8 (addresses in UTF-8); parametrized indirectly with `{"enable_SMTPUTF8":
+    False}`, it does not."""
     mailbox = Mailbox()
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port,
-                            authenticator=_authenticate, auth_require_tls=False)
+                            authenticator=_authenticate, auth_require_tls=False,
+                            **getattr(request, "param", {}))
     controller.start()
     try:
         yield mailbox, port

@@ -13,11 +13,12 @@ import html
 import io
 import mimetypes
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP, Policy
+from email.policy import SMTP, SMTPUTF8, Policy
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from letterkit.i18n.languages import pmark
 from letterkit.kinds import Kind
 from letterkit.letters import Letter
 from letterkit.output import safe_folder_name
-from letterkit.record import Record
+from letterkit.record import Record, mail_address, needs_smtputf8
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 # Python's own table of types: the module-level guess reads the Windows registry (and
@@ -90,7 +91,9 @@ def sender(record: Record) -> Address | None:
 
 
 def _address(name: str, email: str) -> Address:
-    local, _, domain = email.partition("@")
+    """A person's address as a header carries it: the domain in its ASCII (xn--) form,
+    never an encoded word inside the address, which RFC 2047 forbids."""
+    local, _, domain = mail_address(email).rpartition("@")
     return Address(display_name=name, username=local, domain=domain)
 
 
@@ -145,16 +148,21 @@ def build_email(
     formats = Formats.for_language(letter.language, native_digits=letter.native_digits)
     from_ = sender(record)
     assert from_ is not None and record.customer.email, "check email_problems first"
-    message = EmailMessage(policy=SMTP)
+    to = _address(formats.addressee(record.customer.model_dump()), record.customer.email)
+    copied = [_address(p.name, p.email) for p in kind.copied(record) if p.email]
+    replies = [_address("", reply_to)] if reply_to else []
+    # An address with letters beyond ASCII before the @ (రామ@…) cannot be written in a
+    # 7-bit message: this one is written in UTF-8 (RFC 6532), and `send` hands it only to
+    # a server that offers SMTPUTF8. Every other message stays 7-bit.
+    utf8 = any(needs_smtputf8(a.addr_spec) for a in (from_, to, *copied, *replies))
+    message = EmailMessage(policy=SMTPUTF8 if utf8 else SMTP)
     message["Subject"] = text_header("Subject", subject(kind, record, formats))
     message["From"] = address_header("From", [from_])
-    message["To"] = address_header("To", [_address(
-        formats.addressee(record.customer.model_dump()), record.customer.email)])
-    copied = [_address(p.name, p.email) for p in kind.copied(record) if p.email]
+    message["To"] = address_header("To", [to])
     if copied:
         message["Cc"] = address_header("Cc", copied)
-    if reply_to:
-        message["Reply-To"] = reply_to
+    if replies:
+        message["Reply-To"] = address_header("Reply-To", replies)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = _message_id(letter, record, from_.domain, invitation)
 
@@ -233,8 +241,11 @@ class FoldedHeader:
 
 
 def text_header(name: str, text: str) -> str | FoldedHeader:
-    """An unstructured header (Subject): as it is if ASCII, else in whole encoded words."""
-    return text if text.isascii() else FoldedHeader(name, tuple(_encoded_words(text)), text)
+    """An unstructured header (Subject): as it is if ASCII, else in whole encoded words
+    (so too a word too long for a line, which only an encoded word may split)."""
+    if text.isascii() and all(len(word) <= 70 for word in text.split(" ")):
+        return text
+    return FoldedHeader(name, tuple(_encoded_words(text)), text)
 
 
 def address_header(name: str, addresses: list[Address]) -> FoldedHeader:
@@ -258,7 +269,8 @@ def _encoded_words(text: str) -> list[str]:
     for n, word in enumerate(text.split(" ")):
         word += " " if n < text.count(" ") else ""
         while len(_encoded(word)) > 75:  # a very long word: as much as fits, then on
-            cut = max(i for i in range(1, len(word)) if len(_encoded(word[:i])) <= 75)
+            cut = max(i for i in range(1, min(len(word), 76))
+                      if len(_encoded(word[:i])) <= 75)
             pieces.append(word[:cut])
             word = word[cut:]
         pieces.append(word)
@@ -279,10 +291,26 @@ def ascii_fallback(filename: str, letter: Letter) -> str:
     """A plain-ASCII file name for mail clients that cannot show the real one."""
     if filename.isascii():
         return filename
-    stem, _, ext = filename.rpartition(".")
+    _, dot, ext = filename.rpartition(".")
     english = letter.definition.title
-    reference = safe_folder_name(letter.reference).encode("ascii", "replace").decode()
-    return f"{english} {reference.replace('?', '_')}.{ext or 'bin'}"
+    ext = ext if dot and re.fullmatch(r"[A-Za-z0-9]{1,10}", ext) else "bin"
+    return f"{english} {reference_id(letter.reference)}.{ext}"
+
+
+def reference_id(reference: str) -> str:
+    """The reference as a Message-ID, a calendar's UID or a plain-ASCII file name carries
+    it: its folder name where that is ASCII letters, digits, `-`, `_` and single dots
+    (CMP-2026-0142 is itself, so ids made before stay the same); otherwise its ASCII
+    letters and digits (accents dropped: RÉF-2026-1 gives REF-2026-1) and a short hash of
+    the whole, which keeps two references apart (ఫిర్యాదు-1 gives 1 and the hash)."""
+    name = safe_folder_name(reference)
+    if re.fullmatch(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*", name):
+        return name
+    text = unicodedata.normalize("NFC", reference)
+    letters = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", letters).strip("-")[:40].strip("-")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return f"{slug}-{digest}" if slug else digest
 
 
 def _language_tag(formats: Formats) -> str:
@@ -295,7 +323,7 @@ def _message_id(letter: Letter, record: Record, domain: str, invitation: bytes |
     digest = hashlib.sha256(letter.docx + (invitation or b""))
     for email in (record.customer.email, *(p.email for p in letter.definition.copied(record))):
         digest.update((email or "").encode())
-    name = f"{letter.kind}.{letter.language}.{safe_folder_name(record.reference)}"
+    name = f"{letter.kind}.{letter.language}.{reference_id(record.reference)}"
     return f"<{name}.{digest.hexdigest()[:16]}@{domain}>"
 
 
@@ -329,8 +357,8 @@ def _letter_body(letter: Letter, record: Record, formats: Formats, by_post: list
                  ) -> tuple[str, str, list[tuple[str, bytes, tuple[str, str]]]]:
     """The letter as the email's body, from the greeting on, with its references below
     the signature and any pictures as related parts."""
-    body, images = letter_html(letter.docx, domain=(record.customer.email or "x@x")
-                               .partition("@")[2])
+    body, images = letter_html(letter.docx, domain=mail_address(record.customer.email or "x@x")
+                               .rpartition("@")[2])
     text = letter_text(letter.docx)
     after = _by_post(formats, by_post) + [_references(record, formats)]
     body += "".join(f'<p class="small">{html.escape(line)}</p>' for line in after)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+from urllib.parse import quote
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
+from letterkit.delivery.email import reference_id
 from letterkit.i18n.formats import Formats
 from letterkit.i18n.languages import pmark
-from letterkit.output import safe_folder_name
-from letterkit.record import Record
+from letterkit.record import Record, mail_address, mail_domain
 
 SUMMARY = {
     "phone": pmark("invitation", "Phone call about your complaint (reference %(reference)s)"),
@@ -28,7 +30,22 @@ NUMBER = pmark("invitation", "Number:")
 def invitation_uid(record: Record, domain: str) -> str:
     """The same for every invitation to this complaint's meeting, so a re-sent invitation
     updates the event in the customer's calendar instead of adding another."""
-    return f"{safe_folder_name(record.reference)}.meeting@{domain}"
+    return f"{reference_id(record.reference)}.meeting@{mail_domain(domain)}"
+
+
+def mailto(address: str) -> str:
+    """An address as a calendar's CAL-ADDRESS URI (RFC 6068): the domain in its xn-- form,
+    letters beyond ASCII before the @ percent-encoded as UTF-8."""
+    local, _, domain = mail_address(address).rpartition("@")
+    return "mailto:" + "".join(c if c.isascii() else quote(c) for c in local) + f"@{domain}"
+
+
+def _unambiguous(moment: dt.datetime) -> dt.datetime:
+    """A local time as a calendar reads it without doubt: a time the clocks pass twice is
+    the first pass to a calendar (RFC 5545), so the second is written in UTC."""
+    if moment.fold and moment.utcoffset() != moment.replace(fold=0).utcoffset():
+        return moment.astimezone(dt.UTC)
+    return moment
 
 
 def build_invitation(
@@ -49,16 +66,15 @@ def build_invitation(
     meeting = record.meeting
     assert meeting is not None
     formats = Formats.for_language(language, native_digits=native_digits)
-    start = meeting.local_start()
-    end = start + dt.timedelta(minutes=meeting.minutes)
-    domain = organizer_email.partition("@")[2]
+    start, end = meeting.local_start(), meeting.local_end()
+    domain = mail_address(organizer_email).rpartition("@")[2]
     where = record.meeting_place() or ""
 
     event = Event()
     event.add("uid", invitation_uid(record, domain))
     event.add("dtstamp", now.astimezone(dt.UTC))
-    event.add("dtstart", start)
-    event.add("dtend", end)
+    event.add("dtstart", _unambiguous(start))
+    event.add("dtend", _unambiguous(end))
     event.add("summary", formats.pgettext("invitation", SUMMARY[meeting.mode])
               % {"reference": record.reference})
     description = [record.complaint.subject, "",
@@ -69,16 +85,16 @@ def build_invitation(
         event.add("location", f"{formats.pgettext('invitation', NUMBER)} {where}")
     else:
         event.add("location", where)
-        if meeting.mode == "video" and where.startswith(("http://", "https://")):
-            event.add("url", where)
-    organizer = vCalAddress(f"mailto:{organizer_email}")
+        if meeting.mode == "video" and re.fullmatch(r"https?://\S+", where):
+            event.add("url", where)  # a link alone; other text stays the location's
+    organizer = vCalAddress(mailto(organizer_email))
     organizer.params["cn"] = vText(record.handler.name)
     event.add("organizer", organizer)
     people = [(formats.addressee(record.customer.model_dump()), record.customer.email),
               *((p.name, p.email) for p in meeting.attendees)]
     for name, email in people:
         if email:
-            attendee = vCalAddress(f"mailto:{email}")
+            attendee = vCalAddress(mailto(email))
             attendee.params.update(cn=vText(name), role="REQ-PARTICIPANT",
                                    partstat="NEEDS-ACTION", rsvp="TRUE")
             event.add("attendee", attendee, encode=False)

@@ -4,6 +4,7 @@ sent twice and nothing sent is forgotten."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import dataclasses
 import datetime as dt
@@ -17,6 +18,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
@@ -25,8 +27,8 @@ from typing import IO
 from letterkit.config import Security, SmtpConfig
 from letterkit.errors import CannotWrite, InputError, LetterkitError, Problem
 from letterkit.letters import Letter
-from letterkit.output import CSV_ENCODING, cannot_write, is_side_file, write_atomic
-from letterkit.record import validate
+from letterkit.output import CSV_ENCODING, cannot_write, csv_text, is_side_file, write_atomic
+from letterkit.record import mail_address, needs_smtputf8, validate
 
 LOG_NAME = "sent.csv"
 TEST_LOG_NAME = "test-sends.csv"  # copies sent to ourselves with --to: not sent to anyone
@@ -275,12 +277,6 @@ def _read_log(log: Path) -> _Log:
     return _Log(rows, as_written)
 
 
-def _log_text(rows: Iterable[Iterable[str]]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue()
-
-
 class _SentLogs:
     """The sent logs of a run, held open for appending to the end. Those already there
     are read (and written again as letterkit writes them, if Excel saved them its own way)
@@ -301,22 +297,22 @@ class _SentLogs:
         existing = _read_log(log)
         try:
             if not existing.as_written:
-                write_atomic(log, _UTF8_BOM + _log_text(
+                write_atomic(log, _UTF8_BOM + csv_text(
                     [LOG_COLUMNS, *(row.values() for row in existing.rows)]).encode(),
-                    force=True)
+                    force=True, program="Excel")
             new = not log.exists()
             fh = log.open("a", encoding=CSV_ENCODING, newline="")
         except OSError as error:
             raise cannot_write(log, error, "Excel") from None
         self.files[log] = fh
         if new:  # written with the first line, in one write: never a log without it
-            fh.write(_log_text([LOG_COLUMNS]))
+            fh.write(csv_text([LOG_COLUMNS]))
         return fh
 
     def add(self, log: Path, outgoing: Outgoing, refused: Iterable[str],
             when: dt.datetime, recipients: list[str]) -> None:
         fh = self.files.get(log) or self._open(log)
-        fh.write(_log_text([[when.isoformat(timespec="seconds"), outgoing.message_id,
+        fh.write(csv_text([[when.isoformat(timespec="seconds"), outgoing.message_id,
                              outgoing.path.name, " ".join(recipients), " ".join(refused)]]))
         fh.flush()
         os.fsync(fh.fileno())
@@ -482,10 +478,23 @@ def _send(todo: list[Outgoing], logs: _SentLogs, settings: SmtpSettings, choice:
 
 def _deliver(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str],
              sleep: Callable[[float], object]) -> dict[str, tuple[int, bytes]]:
-    """Hand one message to the server, trying again after a temporary refusal."""
+    """Hand one message to the server, trying again after a temporary refusal. A domain
+    goes in its xn-- form; a message to or from an address with letters beyond ASCII
+    before the @ goes as written, in UTF-8, with SMTPUTF8 (RFC 6531), to a server that
+    offers it; one that does not refuses it here, as RFC 6531 has such a server answer
+    (553 5.6.7), and the other messages go on."""
+    sender, recipients = mail_address(sender), [mail_address(r) for r in recipients]
+    message = _with_mail_domains(message)
+    international = [a for a in (sender, *recipients) if needs_smtputf8(a)]
+    if international:
+        _check_smtputf8(smtp, sender, international)
+        data = _as_written(message)
     wait = FIRST_WAIT
     for attempt in range(RETRIES + 1):
         try:
+            if international:
+                return smtp.sendmail(sender, recipients, data,
+                                     mail_options=["SMTPUTF8", "BODY=8BITMIME"])
             return smtp.send_message(message, sender, recipients)
         except smtplib.SMTPRecipientsRefused as exc:
             temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
@@ -497,6 +506,50 @@ def _deliver(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients:
         sleep(wait)
         wait *= 2
     raise AssertionError("unreachable")
+
+
+_NO_SMTPUTF8 = ("5.6.7 the mail server does not offer SMTPUTF8, which an address with letters "
+                "beyond ASCII before the @ needs; the message was not sent (send it through "
+                "a server that offers SMTPUTF8, or ask for another address)")
+
+
+def _check_smtputf8(smtp: smtplib.SMTP, sender: str, international: list[str]) -> None:
+    """Refuse a message whose addresses need SMTPUTF8 when the server does not offer it:
+    the sender's as the server would refuse a sender, each recipient's as a recipient."""
+    smtp.ehlo_or_helo_if_needed()
+    if smtp.has_extn("smtputf8"):
+        return
+    if sender in international:
+        raise smtplib.SMTPSenderRefused(553, f"{_NO_SMTPUTF8} (from {sender})".encode(),
+                                        sender)
+    raise smtplib.SMTPRecipientsRefused({address: (553, _NO_SMTPUTF8.encode())
+                                         for address in international})
+
+
+def _with_mail_domains(message: EmailMessage) -> EmailMessage:
+    """The message with the domains of its To and Cc in their xn-- form: an address set as
+    typed (`--to user@bücher.example`) would otherwise carry its domain as an encoded
+    word, which RFC 2047 forbids inside an address. Letterkit's own files have them so."""
+    for name in ("To", "Cc"):
+        pairs = getaddresses([str(v) for v in message.get_all(name, [])])
+        if all(address.rpartition("@")[2].isascii() for _, address in pairs):
+            continue
+        message = copy.copy(message)  # the caller's message stays as it was
+        del message[name]
+        message[name] = [Address(display_name=display, username=local, domain=domain)
+                         for display, address in pairs
+                         for local, _, domain in [mail_address(address).rpartition("@")]]
+    return message
+
+
+def _as_written(message: EmailMessage) -> bytes:
+    """A message with UTF-8 in its headers, as its file holds it (never refolded, which
+    would count a Telugu letter as three characters), Bcc left out as `send_message`
+    leaves it out."""
+    shown = copy.copy(message)  # as send_message does: deleting builds a new header list
+    for name in ("Bcc", "Resent-Bcc"):
+        del shown[name]
+    return shown.as_bytes(policy=email.policy.SMTPUTF8.clone(refold_source="none"))
 
 
 def as_sent(outgoing: Outgoing, when: dt.datetime, to: str | None = None) -> EmailMessage:

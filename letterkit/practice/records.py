@@ -190,10 +190,7 @@ def late_note(record: Record, today: dt.date, within_working_days: int) -> Probl
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Monday-to-Friday days after `start` up to and including `end`."""
-    days = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)  # each whole week holds five
+    return weeks * 5 + sum(1 for n in range(1, rest + 1) if (start.weekday() + n) % 7 < 5)
