@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hostile import REFUSED, as_cell, with_value
 from readback import docx_text
 from sheets import MEETING_DAY, read_csv, rows_like_sample, write_csv
 
@@ -217,3 +219,43 @@ def test_cells_that_read_as_formulas_are_shown_as_text(cli, tmp_path) -> None:
     assert "'=HYPERLINK(\"http://x.example\")" in {
         line["reference"] for line in read_csv(out / "errors.csv")}
     assert not [p for p in out.iterdir() if p.name.startswith("-")]
+
+
+def test_hostile_rows_among_good_ones_are_one_outcome_each(cli, tmp_path) -> None:
+    """Every hostile value a cell can hold, each in a row of its own between good rows,
+    in one `-j 2` batch: each hostile row makes its letters or is a bad row naming its
+    field, never an unforeseen failure; every good row makes its three letters; the
+    manifest lists exactly what is on disk."""
+    good = rows_like_sample(1)[0]
+    records, hostile_rows = [], {}
+    # A NUL makes the whole file "not text": refused before any row (test_hostile_inputs).
+    cells = [(case, field, value) for case, field, value in as_cell() if "\x00" not in value]
+    for number, (case, field, value) in enumerate(cells):
+        records.append(dict(copy.deepcopy(good), reference=f"GOOD-{number}"))
+        row = with_value(dict(copy.deepcopy(good), reference=f"HOSTILE-{number}"),
+                         field, value)
+        records.append(row)
+        hostile_rows[2 * number + 3] = (case, field)  # the sheet's row: header is row 1
+    source = write_csv(tmp_path / "in.csv", records)
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", MEETING_DAY, "-j", "2")
+    assert result.exit_code in (0, 1), result.output
+    assert "letterkit failed on this record" not in result.stderr
+    failed = {int(line["row"]): line for line in read_csv(out / "errors.csv")} \
+        if (out / "errors.csv").exists() else {}
+    # In a sheet, a list as text is the shorthand a cell has for it (one item a line).
+    shorthands = {"findings-as-text", "copied-as-text"}
+    not_refused = [case for row, (case, _) in hostile_rows.items()
+                   if case in REFUSED and case not in shorthands and row not in failed]
+    assert [] == not_refused
+    for row, (case, field) in hostile_rows.items():
+        if row in failed:
+            assert failed[row]["field"].startswith(field.split(".")[0]), (case, failed[row])
+    for row, line in failed.items():
+        assert row in hostile_rows, f"good row {row} failed: {line}"
+    for number in range(len(hostile_rows)):
+        assert 3 == len(list((out / f"GOOD-{number}").glob("*.docx")))
+    listed = {line["path"] for line in read_csv(out / "manifest.csv")}
+    on_disk = {f"{p.parent.name}/{p.name}" for p in out.glob("*/*.*")
+               if p.suffix in {".docx", ".eml", ".ics"}}
+    assert on_disk == listed
