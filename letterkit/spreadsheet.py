@@ -23,7 +23,8 @@ from letterkit.record import Record, section_model
 DateOrder = Literal["day-first", "month-first"]
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 is 1900-01-01, after Excel's leap-day bug
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?")
+# ISO, as a record file has it: a time may carry its offset (`Z`, `+05:30`).
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _SLASHED = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{2}|\d{4})"
                       r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?")
 _SERIAL = re.compile(r"\d{4,5}(?:\.\d+)?")

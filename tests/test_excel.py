@@ -158,6 +158,18 @@ def test_month_first_sheets_by_the_config(cli, tmp_path) -> None:
     assert "3:30" in docx_text(tmp_path / "out" / "CMP-2026-0142" / "meeting.en.docx")
 
 
+def test_a_meeting_time_with_its_offset_reads_as_in_a_record(cli, tmp_path) -> None:
+    """A sheet's meeting time written with its offset (UTC here) is taken as a record file
+    takes it: the moment, shown in the meeting's time zone."""
+    rows = sample_rows()
+    source = as_excel([dict(rows[0], **{"meeting.at": "2026-11-25T10:00Z"})],
+                      tmp_path / "in.csv")
+    result = cli("batch", source, "-o", tmp_path / "out", "--date", "2026-11-23", "-j", "1",
+                 "-k", "meeting")
+    assert 0 == result.exit_code, result.stderr
+    assert "3:30" in docx_text(tmp_path / "out" / "CMP-2026-0142" / "meeting.en.docx")
+
+
 def test_a_column_map_lets_the_sheets_own_headers_stand(cli, tmp_path) -> None:
     """The sheet calls its columns "Complaint no." and "Customer"; a small YAML file maps
     them to letterkit's fields."""
