@@ -62,7 +62,7 @@ def letter_context(
         start = record.meeting.local_start()
         context["meeting"].update(
             start=start,
-            end=start + dt.timedelta(minutes=record.meeting.minutes),
+            end=record.meeting.local_end(),  # real minutes, across a change of the clocks
             where=record.meeting_place(),
         )
     title = definition.title_in(language)

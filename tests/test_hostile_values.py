@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import HOSTILE_VALUES, REFUSED, with_value
 from icalendar import Calendar
 
 from letterkit import InputError, WriteOptions, load_record, make_letter, validate_record
 from letterkit import write_record as write_letters
 from letterkit.delivery.smtp import SmtpSettings, read_messages, send_all
+from letterkit.letters import letter_context
 from letterkit.record import Record, mail_address, needs_smtputf8
 from letterkit.writing import letter_files
 
+from hostile import HOSTILE_VALUES, REFUSED, with_value
 from readback import docx_text
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -184,6 +185,9 @@ def test_a_meeting_over_the_change_of_clocks_lasts_its_minutes(sample_data) -> N
     (event,) = Calendar.from_ical(made(record)["ics"]).walk("VEVENT")
     assert dt.timedelta(minutes=90) == (event.decoded("dtend").astimezone(dt.UTC)
                                         - event.decoded("dtstart").astimezone(dt.UTC))
+    context = letter_context(record, kind="meeting", language="en", layout="block",
+                             today=dt.date(2026, 10, 21))
+    assert context["meeting"]["end"] == record.meeting.local_end()  # the letter says 01:00
 
 
 def test_a_reference_beyond_ascii_gives_stable_ascii_ids(sample_data) -> None:
