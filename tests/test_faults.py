@@ -122,10 +122,12 @@ def test_a_batch_stopped_by_a_signal_resumes_with_a_true_manifest(
     send_twice(cli, port, out, mailbox)
 
 
-def test_a_full_disk_stops_the_batch_with_one_line(cli, tmp_path, monkeypatch) -> None:
-    """A disk that takes no more letters stops the batch with one line naming the file
-    (exit 2), leaves no half file and a manifest listing exactly what is there; a resumed
-    run, with room again, makes the rest."""
+@pytest.mark.parametrize("refusal", ["ENOSPC", "EROFS", "EDQUOT"])
+def test_a_full_disk_stops_the_batch_with_one_line(cli, tmp_path, monkeypatch,
+                                                   refusal) -> None:
+    """A disk that takes no more letters (full, read-only, over quota) stops the batch with
+    one line naming the file (exit 2), leaves no half file and a manifest listing exactly
+    what is there; a resumed run, with room again, makes the rest."""
     source = write_csv(tmp_path / "in.csv", rows_like_sample(30))
     out = tmp_path / "out"
     made = output._new_temporary
@@ -135,7 +137,8 @@ def test_a_full_disk_stops_the_batch_with_one_line(cli, tmp_path, monkeypatch) -
         if path.parent != out:  # a letter: the room runs out; the run's own files fit
             letters_room[0] -= 1
             if letters_room[0] < 0:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+                code = getattr(errno, refusal)
+                raise OSError(code, os.strerror(code), str(path))
         return made(path)
 
     monkeypatch.setattr(output, "_new_temporary", until_full)
@@ -143,7 +146,7 @@ def test_a_full_disk_stops_the_batch_with_one_line(cli, tmp_path, monkeypatch) -
     assert 2 == result.exit_code
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
     assert 1 == len(errors), result.stderr
-    assert "cannot write it: No space left on device" in errors[0]
+    assert f"cannot write it: {os.strerror(getattr(errno, refusal))}" in errors[0]
     assert "stopped after" in result.stderr and "--resume" in result.stderr
     assert 20 == assert_manifest_is_the_disk(out)
     assert not (out / "errors.csv").exists()  # a full disk is no row's fault
@@ -188,3 +191,27 @@ def test_a_really_full_disk_during_a_parallel_batch(cli, tmp_path, small_disk) -
                              capture_output=True, text=True, check=False)
     assert 0 == resumed.returncode, resumed.stderr
     assert 7 * 150 == assert_manifest_is_the_disk(bigger)
+
+
+def test_a_full_disk_stops_render_with_one_line(cli, tmp_path, write_record, sample_data,
+                                                monkeypatch) -> None:
+    """`render` of several records on a disk that fills: one line for the disk, not one a
+    record, and exit 2."""
+    made = output._new_temporary
+    room = [4]
+
+    def until_full(path: Path) -> tuple[int, Path]:
+        room[0] -= 1
+        if room[0] < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return made(path)
+
+    monkeypatch.setattr(output, "_new_temporary", until_full)
+    records = []
+    for number in range(3):
+        sample_data["reference"] = f"CMP-{number}"
+        records.append(write_record(sample_data, f"r{number}.yaml"))
+    result = cli("render", *records, "-o", tmp_path / "out", "--date", MEETING_DAY)
+    assert 2 == result.exit_code
+    assert 1 == result.stderr.count("No space left on device"), result.stderr
+    assert "still need their letters, once there is room" in result.stderr

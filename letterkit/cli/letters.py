@@ -27,7 +27,7 @@ from letterkit.cli.common import (
     templates_option,
 )
 from letterkit.delivery.pdf import joined_pdf
-from letterkit.errors import EXISTS, InputError, OutputExists
+from letterkit.errors import EXISTS, DiskFull, InputError, OutputExists
 from letterkit.inputs import CSV_SUFFIXES, load_record, record_at_row
 from letterkit.kinds import KINDS, kind_named
 from letterkit.letters import Letter
@@ -55,6 +55,11 @@ def render(state: State, records: tuple[Path, ...], kinds: tuple[str, ...],
                                   strict=strict, pdf=pdf)
     status = 0
     for path, outcome in write_record_files(records, options):
+        if isinstance(outcome.error, DiskFull):  # said once: the records after it wait too
+            report(outcome.error.problems)
+            click.echo(f"nothing more was written: {shown(path)} and the records after it "
+                       "still need their letters, once there is room", err=True)
+            sys.exit(2)
         status = max(status, report_outcome(outcome, file=str(path)))
     sys.exit(status)
 
