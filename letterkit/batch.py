@@ -204,18 +204,17 @@ def run_batch(
 
         def record(result: RowResult) -> bool:
             """Take in a finished row; False when the run must stop after it."""
-            summary.rows += 1
             summary.letters += result.outcome.letters
             summary.files += len(result.outcome.written)
             summary.existing += len(result.outcome.existing)
             summary.pdf_starts += result.pdf_starts
-            manifest.add(result)
+            manifest.add(result)  # what a row wrote before the disk filled, too
             if result.stops_the_run:
-                summary.rows -= 1
                 assert result.outcome.error is not None
                 summary.stopped_by = summary.stopped_by or dataclasses.replace(
                     result.outcome.error.problems[0], row=None)  # the disk's fault, not the row's
                 return False
+            summary.rows += 1
             notes.add(result.row, result.reference, [*result.outcome.not_made,
                                                      *result.outcome.notes,
                                                      *result.outcome.warnings])
@@ -571,7 +570,7 @@ class _Reserve:
 
     def __enter__(self) -> _Reserve:
         try:
-            write_atomic(self.path, bytes(self.size), force=True)
+            write_atomic(self.path, bytes(self.size), force=True, durable=False)
         except DiskFull as error:
             raise DiskFull.at(f"{error.problems[0].message} (a batch keeps "
                               f"{self.size // 1024} KiB free for its manifest)",
