@@ -21,6 +21,14 @@ from jinja2 import nodes
 from letterkit.docx.environment import environment
 from letterkit.docx.fields import FILTERS, field_tree
 from letterkit.docx.find import kind_of_template
+from letterkit.docx.limits import (
+    HTML_FILTERS,
+    MAX_BITS,
+    MAX_DIGITS,
+    MAX_LOOPS,
+    MAX_RANGE,
+    unreadable,
+)
 from letterkit.docx.messages import extract_docx
 from letterkit.docx.parts import PartLocation, PartSource, paragraph_text, template_sources
 from letterkit.errors import Problem, TemplateError
@@ -93,7 +101,13 @@ def _check_part(part: PartSource, env: jinja2.Environment, result: CheckResult) 
     except jinja2.TemplateSyntaxError as exc:
         result.problems.append(_syntax_problem(exc, part, env, where))
         return
-    _Walker(where, env, result).visit(tree, {})
+    except (RecursionError, ValueError) as exc:
+        result.problems.append(where.problem(unreadable(exc), None))
+        return
+    try:
+        _Walker(where, env, result).visit(tree, {})
+    except RecursionError as exc:
+        result.problems.append(where.problem(unreadable(exc), None))
     for lineno, line in enumerate(where.lines, start=1):
         text = _TAGS.sub("", paragraph_text(line))
         for broken, fixed in (("{ {", "{{"), ("} }", "}}"), ("{ %", "{%"), ("% }", "%}")):
@@ -157,26 +171,30 @@ class _Walker:
         self.where, self.env, self.result = where, env, result
         self.tree = field_tree()
         self.known = set(self.tree) | set(_GETTEXT) | _ALWAYS | set(env.globals)
+        self.rounds = 1  # how many times the loops around this point run, where known
+        self.in_block = False
 
     def problem(self, message: str, node: nodes.Node) -> None:
         self.result.problems.append(self.where.problem(message, getattr(node, "lineno", None)))
 
     def visit(self, node: nodes.Node, scope: dict[str, Any]) -> None:
         if isinstance(node, nodes.For):
-            self.visit(node.iter, scope)
-            shape = self.shape(node.iter, scope)[0]
-            inner = dict(scope)
-            item = shape[0] if isinstance(shape, list) and shape else _ANY
-            for target in _names(node.target):
-                inner[target] = item if isinstance(node.target, nodes.Name) else _ANY
-            for child in (*node.body, *node.else_, *([node.test] if node.test else [])):
-                self.visit(child, inner)
+            self._visit_for(node, scope)
             return
+        if isinstance(node, nodes.Block):
+            outside, self.in_block = self.in_block, True
+            for child in node.body:
+                self.visit(child, scope)
+            self.in_block = outside
+            return
+        self._check_bounds(node)
         if isinstance(node, nodes.Assign | nodes.AssignBlock):
             for target in _names(node.target):
                 scope[target] = _ANY
         if isinstance(node, nodes.Macro | nodes.CallBlock):
             self.problem("macros are not supported in letter templates", node)
+            if isinstance(node, nodes.Macro):
+                scope[node.name] = _ANY  # named once is enough
             return
         if isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem):
             self.shape(node, scope)
@@ -188,7 +206,69 @@ class _Walker:
         for child in node.iter_child_nodes():
             self.visit(child, scope)
 
+    def _visit_for(self, node: nodes.For, scope: dict[str, Any]) -> None:
+        self.visit(node.iter, scope)
+        shape = self.shape(node.iter, scope)[0]
+        inner = dict(scope)
+        item = shape[0] if isinstance(shape, list) and shape else _ANY
+        for target in _names(node.target):
+            inner[target] = item if isinstance(node.target, nodes.Name) else _ANY
+        if node.recursive:
+            self.problem("a `recursive` loop can run itself without end, and a letter's lists "
+                         "hold no lists of their own: remove `recursive`", node)
+        outside = self.rounds
+        count = _range_count(node.iter)
+        if isinstance(count, int) and 0 < count <= MAX_RANGE:  # a larger one is flagged itself
+            self.rounds *= count
+        if self.rounds > MAX_LOOPS >= outside:
+            self.problem(f"loops inside loops would run {self.rounds:,} times, where a letter's "
+                         f"loops may run {MAX_LOOPS:,} times in all", node)
+        for child in (*node.body, *node.else_, *([node.test] if node.test else [])):
+            self.visit(child, inner)
+        self.rounds = outside
+
+    def _check_bounds(self, node: nodes.Node) -> None:
+        """Work without a bound, and ways around escaping: flagged where they stand."""
+        if isinstance(node, nodes.Call) and _is_name(node.node, "range"):
+            count = _range_count(node)
+            if count is None:
+                self.problem("`range()` here counts to a number worked out as the letter is "
+                             "made, with no bound: loop over the record's lists instead "
+                             "(`{% for finding in findings %}`)", node)
+            elif not isinstance(count, int) or count > MAX_RANGE:
+                shown = f"{count:,}" if isinstance(count, int) else "countless"
+                self.problem(f"`range()` here counts {shown} numbers, where a letter may "
+                             f"count {MAX_RANGE:,} at most: loop over the record's lists "
+                             "instead", node)
+        elif isinstance(node, nodes.Call) and self.in_block and isinstance(
+                node.node, nodes.Getattr) and _is_name(node.node.node, "self"):
+            self.problem("a block that runs a block (`self.…()`) can run itself without end: "
+                         "write the wording out instead", node)
+        elif isinstance(node, nodes.Mul):
+            for times, other in ((node.left, node.right), (node.right, node.left)):
+                count = _integer(times)
+                if _is_text_or_list(other) and (
+                        count is _HUGE or (isinstance(count, int) and count > MAX_RANGE)):
+                    shown = f" {count:,} times" if isinstance(count, int) else ""
+                    self.problem(f"`*` repeats a text or list{shown}, more than a letter ever "
+                                 f"needs (at most {MAX_RANGE:,}): remove it or repeat less",
+                                 node)
+                    break
+        if isinstance(node, nodes.BinExpr) and _integer(node) is _HUGE:
+            self.problem(f"this works out a number with more than {MAX_DIGITS:,} digits, "
+                         "which no letter needs", node)
+        if isinstance(node, nodes.EvalContextModifier) and any(
+                option.key == "autoescape" and not (
+                    isinstance(option.value, nodes.Const) and option.value.value is True)
+                for option in node.options):
+            self.problem("`{% autoescape false %}` would let a record's text change the "
+                         "document's structure (letterkit escapes it all the same): remove it "
+                         "and its `{% endautoescape %}`", node)
+
     def _check_name(self, node: nodes.Filter | nodes.Test) -> None:
+        if isinstance(node, nodes.Filter) and node.name in _REFUSED_FILTERS:
+            self.problem(_REFUSED_FILTERS[node.name], node)
+            return
         kind, known = ("filter", self.env.filters) if isinstance(node, nodes.Filter) \
             else ("test", self.env.tests)
         if node.name not in known:
@@ -203,6 +283,9 @@ class _Walker:
         if isinstance(node, nodes.Name):
             if node.name.startswith("__") or (node.name.startswith("_") and node.name != "_"):
                 self._refuse(node.name, node)
+                return _ANY, node.name
+            if node.name in _REFUSED_NAMES and node.name not in scope:
+                self.problem(_REFUSED_NAMES[node.name], node)
                 return _ANY, node.name
             if node.name in scope:
                 return scope[node.name], node.name
@@ -291,6 +374,73 @@ def _translation(catalog: Any, funcname: str, message: Any) -> tuple[str, str] |
     if funcname == "ngettext":
         return args[0], str(catalog.ngettext(*args, 1))
     return args[0], str(catalog.gettext(args[0]))
+
+
+_REFUSED_FILTERS = {
+    "safe": "`|safe` would let a record's text change the document's structure (letterkit "
+            "escapes it all the same): remove it",
+    **{name: f"`|{name}` makes web-page markup, which a Word document cannot hold: remove it"
+       for name in HTML_FILTERS},
+}
+_REFUSED_NAMES = {
+    "lipsum": "`lipsum` makes filler text, as much as it is asked for, and a letter has no use "
+              "for it: remove it",
+    **{name: "`Markup(…)` would let a record's text change the document's structure: remove it"
+       for name in ("Markup", "markup")},
+}
+_HUGE = object()  # a number too large to work out while checking
+
+
+def _is_name(node: nodes.Node, name: str) -> bool:
+    return isinstance(node, nodes.Name) and node.name == name
+
+
+def _is_text_or_list(node: nodes.Node) -> bool:
+    return (isinstance(node, nodes.List | nodes.Tuple | nodes.Concat)
+            or isinstance(node, nodes.Const) and isinstance(node.value, str))
+
+
+def _integer(node: nodes.Node) -> int | object | None:
+    """The whole number a constant expression works out to, or _HUGE for one too large to
+    work out; None for anything else."""
+    if isinstance(node, nodes.Const):
+        value = node.value
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(node, nodes.Neg | nodes.Pos):
+        inner = _integer(node.node)
+        return -inner if isinstance(inner, int) and isinstance(node, nodes.Neg) else inner
+    if not isinstance(node, nodes.Add | nodes.Sub | nodes.Mul | nodes.Pow):
+        return None
+    left, right = _integer(node.left), _integer(node.right)
+    if left is None or right is None:
+        return None
+    if not isinstance(left, int) or not isinstance(right, int):
+        return _HUGE
+    if isinstance(node, nodes.Pow):
+        if right < 0:
+            return None  # a fraction
+        return _HUGE if (abs(left).bit_length() - 1) * right > MAX_BITS else left**right
+    if isinstance(node, nodes.Mul):
+        return _HUGE if left.bit_length() + right.bit_length() > MAX_BITS else left * right
+    return left + right if isinstance(node, nodes.Add) else left - right
+
+
+def _range_count(node: nodes.Node) -> int | object | None:
+    """How many numbers a `range(…)` of constant numbers counts (_HUGE for too many to work
+    out); None for anything else."""
+    if not (isinstance(node, nodes.Call) and _is_name(node.node, "range")) or (
+            node.kwargs or node.dyn_args or node.dyn_kwargs or not 1 <= len(node.args) <= 3):
+        return None
+    found = [_integer(arg) for arg in node.args]
+    if any(n is None for n in found):
+        return None
+    numbers = [n for n in found if isinstance(n, int)]
+    if len(numbers) < len(found):
+        return _HUGE
+    start, stop, step = ([0, *numbers, 1] if len(numbers) == 1 else [*numbers, 1])[:3]
+    if not step:
+        return None  # range() says so itself
+    return max(0, -((start - stop) // step))
 
 
 def _names(target: nodes.Node) -> list[str]:

@@ -23,6 +23,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from letterkit.docx.environment import environment
+from letterkit.docx.limits import letter_limits, spend_text, unreadable
 from letterkit.docx.parts import PATCHER, PartLocation, PartSource, template_sources
 from letterkit.docx.zipjoin import SharedEntries, join
 from letterkit.errors import TemplateError
@@ -66,13 +67,20 @@ class CompiledTemplate:
             template = env.from_string(_fold_constant_messages(part.source, env))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(location.problem(exc.message or str(exc), exc.lineno)) from None
+        except (RecursionError, ValueError) as exc:
+            raise TemplateError(location.problem(unreadable(exc), None)) from None
         return _Part(part.name, location, template, part.reshapes_tables, "docPr" in part.source,
                      any(e in part.source for e in _BRACE_ESCAPES))
 
     def render(self, context: Mapping[str, Any]) -> bytes:
-        """The letter for one context, as the bytes of a .docx file."""
-        return join(self._shared, [(info, self._render_part(self._parts[info.filename], context))
-                                   for info in self._rendered_infos])
+        """The letter for one context, as the bytes of a .docx file: held to one letter's
+        limits of text, loops and time (see `letter_limits`)."""
+
+        def parts() -> list[tuple[zipfile.ZipInfo, bytes]]:
+            return [(info, self._render_part(self._parts[info.filename], context))
+                    for info in self._rendered_infos]
+
+        return join(self._shared, letter_limits(parts))
 
     def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
         try:
@@ -81,13 +89,28 @@ class CompiledTemplate:
             raise TemplateError(part.location.problem(
                 f"refused: the template reaches for Python internals ({exc})",
                 _template_line(exc))) from None
+        except RecursionError as exc:
+            raise TemplateError(part.location.problem(
+                "stopped: the template runs itself without end (a macro, a `recursive` loop "
+                "or a block that calls itself)", _template_line(exc))) from None
+        except MemoryError as exc:
+            raise TemplateError(part.location.problem(
+                "stopped: the letter needs more memory than this computer has; a loop or a "
+                "repeated text runs away", _template_line(exc))) from None
+        except ArithmeticError as exc:
+            detail = "a number too large" if isinstance(exc, OverflowError) else str(exc)
+            raise TemplateError(part.location.problem(
+                f"the template's arithmetic fails: {detail}", _template_line(exc))) from None
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError) as exc:
             raise TemplateError(part.location.problem(str(exc), _template_line(exc))) from None
         xml = xml.replace("\n<w:p", "<w:p")
         if part.has_brace_escapes:
             for escaped, brace in _BRACE_ESCAPES.items():
                 xml = xml.replace(escaped, brace)
-        xml = _resolve_listing(xml)
+        try:
+            xml = _resolve_listing(xml)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(part.location.problem(str(exc), None)) from None
         try:
             tree = etree.fromstring(xml.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
@@ -153,11 +176,30 @@ def _resolve_listing(xml: str) -> str:
             found = _LISTING_CHARS.search(xml, found.end())  # outside a paragraph: as is
             continue
         end += len("</w:p>")
+        spend_text(_listing_room(xml[start:end]))
         pieces += [xml[done:start], PATCHER.resolve_listing(xml[start:end])]
         done = end
         found = _LISTING_CHARS.search(xml, done)
     pieces.append(xml[done:])
     return "".join(pieces)
+
+
+_PARAGRAPH_PROPERTIES = re.compile(r"<w:pPr>.*?</w:pPr>", re.DOTALL)
+_RUN_PROPERTIES = re.compile(r"<w:rPr>.*?</w:rPr>", re.DOTALL)
+
+
+def _listing_room(paragraph: str) -> int:
+    """About how much docxtpl's listing adds to a paragraph: a line break's XML for each
+    newline; each tab, BEL or form feed repeats the run's (and paragraph's) properties."""
+    room = paragraph.count("\n") * 40
+    tabs, breaks = paragraph.count("\t"), paragraph.count("\a") + paragraph.count("\f")
+    if tabs or breaks:
+        found = _PARAGRAPH_PROPERTIES.search(paragraph)
+        paragraph_properties = len(found.group(0)) if found else 0
+        run_properties = max(map(len, _RUN_PROPERTIES.findall(paragraph)), default=0)
+        room += (tabs * (60 + 2 * run_properties)
+                 + breaks * (120 + paragraph_properties + run_properties))
+    return room
 
 
 def _template_line(exc: BaseException) -> int | None:

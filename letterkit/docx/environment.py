@@ -1,5 +1,6 @@
-"""The Jinja environment letters are rendered in: sandboxed, autoescaping, strict, with
-the language's gettext and Babel formats as filters."""
+"""The Jinja environment letters are rendered in: sandboxed, autoescaping with no way
+around it, strict, bounded in time, size and loops, with the language's gettext and Babel
+formats as filters."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from letterkit.docx.limits import LetterEnvironment, hold_to_limits
 from letterkit.i18n.formats import Formats
 
 
@@ -36,11 +37,11 @@ def _escaped(fn: Callable[..., Any]) -> Callable[..., Markup]:
 
 
 @functools.cache
-def environment(language: str, native_digits: bool = False) -> SandboxedEnvironment:
-    """The Jinja environment for one language: sandboxed, autoescaping, strict, with the
-    language's gettext and Babel formats as filters."""
+def environment(language: str, native_digits: bool = False) -> LetterEnvironment:
+    """The Jinja environment for one language: sandboxed, autoescaping, strict, held to
+    one letter's limits, with the language's gettext and Babel formats as filters."""
     formats = Formats.for_language(language, native_digits=native_digits)
-    env = SandboxedEnvironment(
+    env = LetterEnvironment(
         autoescape=True,
         undefined=_Undefined,
         extensions=["jinja2.ext.i18n"],
@@ -56,6 +57,7 @@ def environment(language: str, native_digits: bool = False) -> SandboxedEnvironm
         npgettext=_escaped(t.npgettext),
         newstyle=True,
     )
+    hold_to_limits(env)
     env.filters.update(template_filters(formats))
     return env
 
