@@ -470,21 +470,15 @@ def _write(value: Any) -> Markup:
         if isinstance(value, _CONTAINERS):
             _ensure_room(_size(value))
     text = escape(value)
-    budget = _budget.get()
-    if budget is not None:
-        budget.text -= len(text)
-        if budget.text < 0:
-            raise _too_much_text()
+    if _budget.get() is not None:
+        spend_text(len(text))
     return text
 
 
 def _text(text: str) -> str:
     """The template's own text, as it goes out inside a loop, macro or block."""
-    budget = _budget.get()
-    if budget is not None:
-        budget.text -= len(text)
-        if budget.text < 0:
-            raise _too_much_text()
+    if _budget.get() is not None:
+        spend_text(len(text))
     return text
 
 
