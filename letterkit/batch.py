@@ -35,7 +35,7 @@ from letterkit.errors import (
     unexpected,
 )
 from letterkit.inputs import record_from_row
-from letterkit.kinds import KINDS
+from letterkit.letters import Letter
 from letterkit.output import (
     CSV_ENCODING,
     ERRORS,
@@ -190,8 +190,9 @@ def run_batch(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise cannot_write(out_dir, error) from None
-    for name in (MANIFEST, ERRORS, NOTES):  # said now, not after every row is made
-        check_writable(out_dir / name)
+    for name, what in ((MANIFEST, "its list of the letters it wrote"),
+                       (ERRORS, "its list of bad rows"), (NOTES, "its notes on the rows")):
+        check_writable(out_dir / name, what)  # said now, not after every row is made
     if options.resume:
         _remove_leftovers(out_dir)
     summary = BatchSummary()
@@ -391,15 +392,20 @@ class _Manifest:
     kind, language and sha256. Lines are appended (and flushed) as rows finish; when the
     run ends, however it ends, the file is written again from what is on disk: one line a
     file, none for a file that is gone, a line for a file an interrupted run left out (a
-    killed process cannot say what it wrote). A resumed run (`verify`) also hashes again
-    every file it keeps."""
+    killed process cannot say what it wrote), a new hash for a file changed since the
+    manifest was last written (edited in Word, made again by `render`). A resumed run
+    (`verify`) hashes again every file it keeps."""
 
     def __init__(self, path: Path, out_dir: Path, summary: BatchSummary, *,
                  verify: bool) -> None:
         self.path, self.out_dir, self.summary, self.verify = path, out_dir, summary, verify
         self.lines = _read_manifest(path)  # path in the folder: its line
-        self.known: dict[str, list[str]] = {}  # written or kept by this run
-        self.hashed: set[str] = set()  # hashes this run knows to be right
+        try:  # files changed after this were changed since the manifest listed them
+            self.listed_at = path.stat().st_mtime_ns
+        except OSError:
+            self.listed_at = 0
+        self.known: dict[str, list[str]] = {}  # rows' files, by path: row and reference
+        self.hashes: dict[str, str] = {}  # files this run wrote, by path
 
     def __enter__(self) -> _Manifest:
         try:
@@ -415,20 +421,18 @@ class _Manifest:
         return self
 
     def add(self, result: RowResult) -> None:
+        where = [str(result.row), result.reference or ""]
         for file in result.outcome.written:
-            line = [str(result.row), result.reference or "", file.kind, file.language,
-                    file.path.relative_to(self.out_dir).as_posix(), file.sha256]
-            self.known[line[4]] = line
-            self.hashed.add(line[4])
+            relative = file.path.relative_to(self.out_dir).as_posix()
+            self.known[relative] = where
+            self.hashes[relative] = file.sha256
             try:
-                self.fh.write(csv_text([line]))
+                self.fh.write(csv_text([[*where, file.kind, file.language, relative,
+                                         file.sha256]]))
             except OSError:
                 pass  # a full disk: the line comes back when the manifest is written again
         for path in result.outcome.existing:
-            kind, language = _letter_file(path.name) or ("", "")
-            relative = path.relative_to(self.out_dir).as_posix()
-            self.known[relative] = [str(result.row), result.reference or "", kind, language,
-                                    relative, ""]
+            self.known[path.relative_to(self.out_dir).as_posix()] = where
         if result.outcome.written:
             with contextlib.suppress(OSError):
                 self.fh.flush()
@@ -437,21 +441,21 @@ class _Manifest:
         with contextlib.suppress(OSError):
             self.fh.close()
         lines = []
-        for relative in _letter_files(self.out_dir):
-            line = self.known.get(relative) or self.lines.get(relative) \
-                or ["", "", *(_letter_file(relative) or ("", "")), relative, ""]
-            if relative not in self.hashed and (self.verify or not line[5]
-                                                 or relative not in self.lines):
+        for relative, changed_at in _letter_files(self.out_dir):
+            old = self.lines.get(relative)
+            digest = self.hashes.get(relative)
+            if digest is None and old is not None and not self.verify \
+                    and changed_at <= self.listed_at:
+                digest = old[5]  # listed, and not changed since
+            if digest is None:
                 digest = _sha256(self.out_dir / relative)
                 if digest is None:
-                    continue
-                old = self.lines.get(relative)
-                if old is not None and old[5] and old[5] != digest:
+                    continue  # gone while we looked
+                if old is not None and old[5] != digest:
                     self.summary.changed += 1
-                line = [*line[:5], digest]
-            elif not line[5]:
-                line = [*line[:5], self.lines[relative][5]]
-            lines.append(line)
+            where = self.known.get(relative) or (old[:2] if old else ["", ""])
+            kind, language = _letter_file(relative) or ("", "")
+            lines.append([*where, kind, language, relative, digest])
         try:
             write_atomic(self.path, _csv_bytes([list(MANIFEST_COLUMNS), *lines]), force=True,
                          program="Excel")
@@ -461,27 +465,25 @@ class _Manifest:
                 "brings it up to date with the letters on disk")
 
 
-_LETTER_FILE = re.compile(r"([a-z]+)\.([a-z]{2,3}(?:-[A-Za-z0-9]+)?)\.(docx|eml|ics|pdf)")
-
-
 def _letter_file(name: str) -> tuple[str, str] | None:
-    """(kind, language) of a file letterkit names `<kind>.<language>.<ext>`, else None."""
-    match = _LETTER_FILE.fullmatch(name.rsplit("/", 1)[-1])
-    if match is None or match[1] not in KINDS:
-        return None
-    return match[1], match[2]
+    """(kind, language) of a letter's file, by its name or `<folder>/<name>`, else None."""
+    return Letter.file_parts(name.rsplit("/", 1)[-1])
 
 
-def _letter_files(out_dir: Path) -> list[str]:
-    """Every letter file in the complaints' folders of out_dir, as `<folder>/<name>`."""
+def _letter_files(out_dir: Path) -> list[tuple[str, int]]:
+    """Every letter file in the complaints' folders of out_dir, as `<folder>/<name>`, with
+    when it last changed (ns)."""
     found = []
     with contextlib.suppress(OSError), os.scandir(out_dir) as folders:
         for folder in folders:
             if not folder.is_dir(follow_symlinks=False):
                 continue
             with contextlib.suppress(OSError), os.scandir(folder.path) as files:
-                found += [f"{folder.name}/{file.name}" for file in files
-                          if _letter_file(file.name) and file.is_file(follow_symlinks=False)]
+                for file in files:
+                    if _letter_file(file.name) and file.is_file(follow_symlinks=False):
+                        with contextlib.suppress(OSError):
+                            found.append((f"{folder.name}/{file.name}",
+                                          file.stat(follow_symlinks=False).st_mtime_ns))
     return sorted(found)
 
 

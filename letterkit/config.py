@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from letterkit.errors import InputError
 from letterkit.record import (
@@ -42,7 +42,7 @@ class SmtpConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = "localhost"
-    port: int | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     security: Security = "none"
     user: str | None = None
 

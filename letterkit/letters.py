@@ -9,9 +9,12 @@ from typing import Any
 
 from letterkit.docx.compiled import compile_template
 from letterkit.i18n.languages import check_language
-from letterkit.kinds import Kind, kind_named
+from letterkit.kinds import KINDS, Kind, kind_named
 from letterkit.output import letter_path, safe_name
 from letterkit.record import Record
+
+# What a letter makes, each beside its .docx: its email, invitation and PDF.
+LETTER_FILE_TYPES = ("docx", "eml", "ics", "pdf")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,16 @@ class Letter:
     def kind_of_file(path: Path) -> str:
         """The kind of letter a file made by `filename` belongs to (`resolution.en.pdf`)."""
         return path.name.split(".", 1)[0]
+
+    @staticmethod
+    def file_parts(name: str) -> tuple[str, str] | None:
+        """(kind, language) of a file named as `filename` names a letter's files
+        (`follow-up.te.eml`), or None for any other file."""
+        parts = name.split(".")
+        if len(parts) != 3 or parts[0] not in KINDS or not parts[1] \
+                or parts[2] not in LETTER_FILE_TYPES:
+            return None
+        return parts[0], parts[1]
 
     def title(self) -> str:
         """What the customer sees the letter called, in the letter's language."""

@@ -10,6 +10,7 @@ import io
 import os
 import re
 import secrets
+import stat
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -240,10 +241,29 @@ def cannot_write(path: Path, error: OSError, program: str = "Word") -> CannotWri
     return CannotWrite.at(f"cannot write it: {reason}", file=str(path), code=LOCKED)
 
 
-def check_writable(path: Path, program: str = "Excel") -> None:
+def own_file(path: Path, what: str) -> bool:
+    """Whether one of letterkit's own files (a manifest, a sent log) is there. Something
+    else under its name (a folder, a device, a pipe), which would be read forever or wait
+    for a writer, is refused in one line."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        raise InputError.at(f"cannot be read: {error.strerror or error}", file=str(path)
+                            ) from None
+    if not stat.S_ISREG(mode):
+        raise InputError.at(f"is not a file but a folder, a device or a pipe, where "
+                            f"letterkit keeps {what}: move it away, then run again",
+                            file=str(path))
+    return True
+
+
+def check_writable(path: Path, what: str, program: str = "Excel") -> None:
     """Raise CannotWrite now if a file that is there cannot be written (on Windows, one
-    open in Excel or Word), rather than after a long run that wants to write it."""
-    if not path.exists():
+    open in Excel or Word), rather than after a long run that wants to write it; see
+    `own_file` for `what`."""
+    if not own_file(path, what):
         return
     try:
         with path.open("ab"):

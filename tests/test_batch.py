@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import signal
 import subprocess
@@ -12,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from letterkit.resources import data_path
 
 from hostile import REFUSED, as_cell, with_value
 from readback import docx_text
@@ -259,3 +262,58 @@ def test_hostile_rows_among_good_ones_are_one_outcome_each(cli, tmp_path) -> Non
     on_disk = {f"{p.parent.name}/{p.name}" for p in out.glob("*/*.*")
                if p.suffix in {".docx", ".eml", ".ics"}}
     assert on_disk == listed
+
+
+def manifest_paths_and_hashes(out: Path) -> dict[str, str]:
+    return {line["path"]: line["sha256"] for line in read_csv(out / "manifest.csv")}
+
+
+def disk_paths_and_hashes(out: Path) -> dict[str, str]:
+    return {f"{p.parent.name}/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in out.glob("*/*.*") if p.suffix in {".docx", ".eml", ".ics", ".pdf"}}
+
+
+def test_the_manifest_lists_follow_up_letters(cli, tmp_path) -> None:
+    """Every kind's files are in the manifest, follow-up letters (a kind with a hyphen)
+    too, after a run and after a resumed one."""
+    out = tmp_path / "out"
+    source = data_path("samples") / "complaints.csv"
+    result = cli("batch", source, "-o", out, "--date", "2026-12-05", "-j", "1")
+    assert result.exit_code in (0, 1), result.output
+    assert any(p.startswith("follow-up.") for p in
+               (path.split("/")[1] for path in manifest_paths_and_hashes(out)))
+    assert disk_paths_and_hashes(out) == manifest_paths_and_hashes(out)
+    cli("batch", source, "-o", out, "--date", "2026-12-05", "-j", "1", "--resume")
+    assert disk_paths_and_hashes(out) == manifest_paths_and_hashes(out)
+
+
+def test_a_file_changed_since_the_manifest_listed_it_gets_its_new_hash(
+        cli, tmp_path, write_record, sample_data) -> None:
+    """A letter made again by render --force into a batch's folder (or edited in Word)
+    is listed with its new hash when the next batch there ends, with a warning."""
+    out = tmp_path / "out"
+    rows = rows_like_sample(2)
+    rows[0]["reference"] = "CMP-2026-0142"
+    cli("batch", write_csv(tmp_path / "a.csv", rows[:1]), "-o", out, "--date", MEETING_DAY)
+    time.sleep(0.05)
+    cli("render", write_record(sample_data), "-o", out, "--date", "2026-11-24", "--force",
+        "-k", "acknowledgement")
+    result = cli("batch", write_csv(tmp_path / "b.csv", rows[1:]), "-o", out, "--date",
+                 MEETING_DAY)
+    assert 0 == result.exit_code, result.output
+    assert "letter files had changed since" in result.stderr
+    assert disk_paths_and_hashes(out) == manifest_paths_and_hashes(out)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes by name are POSIX")
+@pytest.mark.parametrize("name", ["manifest.csv", "errors.csv", "notes.csv"])
+def test_a_pipe_where_the_batch_keeps_its_lists_is_refused(cli, tmp_path, name) -> None:
+    """A pipe under the name of manifest.csv, errors.csv or notes.csv: one line, before
+    any row is made; never a batch waiting forever for a reader."""
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / name)
+    result = cli("batch", data_path("samples") / "complaints.csv", "-o", out)
+    assert 2 == result.exit_code
+    assert f"{out / name}: is not a file but a folder, a device or a pipe" in result.stderr
+    assert [name] == [p.name for p in out.iterdir()]

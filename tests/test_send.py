@@ -5,11 +5,17 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
-from letterkit.delivery.smtp import SmtpSettings, read_outgoing, send_all
+from letterkit.delivery import smtp
+from letterkit.delivery.smtp import SmtpSettings, read_messages, read_outgoing, send_all
 from letterkit.resources import data_path
 
 
@@ -380,3 +386,150 @@ def test_a_sent_log_saved_again_by_excel_still_counts(cli, smtp_server, letters,
     assert rows == repaired[:3]
     assert "resolution.en.eml" == repaired[3][2] and 4 == len(repaired)
     assert "0 sent, 3 already sent" in send(cli, port, str(letters)).stderr
+
+
+def test_two_sends_of_one_folder_at_once_send_each_message_once(smtp_server,
+                                                                three_customers) -> None:
+    """Two `letterkit send` processes started together on the same folder (a double
+    click, two colleagues): every message reaches the server once."""
+    mailbox, port = smtp_server
+    command = [sys.executable, "-m", "letterkit", "send", "--host", "127.0.0.1", "--port",
+               str(port), str(three_customers)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [0, 0] == [run.returncode for run in runs], outputs
+    ids = [email.message_from_bytes(data, policy=email.policy.default)["Message-ID"]
+           for _, _, data in mailbox.messages]
+    assert 9 == len(ids) == len(set(ids))
+    logged = [line for log in three_customers.glob("*/sent.csv")
+              for line in log.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    assert 9 == len(logged)
+
+
+def test_a_message_another_run_sent_meanwhile_is_not_sent_again(smtp_server, letters,
+                                                                 monkeypatch) -> None:
+    """Under the folder's lock the log is read again: a message another run logged after
+    this run made its plan is skipped; a folder another run holds too long is reported,
+    and its message is not sent."""
+    mailbox, port = smtp_server
+    settings = SmtpSettings("127.0.0.1", port)
+    messages = read_messages([letters])
+    first, *others = messages
+
+    def another_run_sends_the_rest(outgoing, refused) -> None:
+        if outgoing is first:
+            with (letters / "CMP-2026-0142" / "sent.csv").open("a", encoding="utf-8") as fh:
+                for other in others:
+                    fh.write(f"2026-11-25T10:00:00+00:00,{other.message_id},"
+                             f"{other.path.name},x@example.com,\r\n")
+
+    report = send_all(messages, settings, on_sent=another_run_sends_the_rest)
+    assert [first.path] == report.sent and 1 == len(mailbox.messages)
+    assert {o.path for o in others} == {path for path, _ in report.already_sent}
+
+    monkeypatch.setattr(smtp, "LOCK_WAIT", 0.2)
+    (letters / "CMP-2026-0142" / "sent.csv").unlink()
+    with FileLock(letters / "CMP-2026-0142" / smtp.LOCK_NAME):
+        held = send_all(read_messages([letters]), settings)
+    assert [] == held.sent and 1 == len(mailbox.messages)
+    assert all("another letterkit send has been sending from this folder" in p.message
+               for p in held.failed)
+
+
+def test_a_meeting_made_again_unchanged_is_not_sent_again(cli, smtp_server, tmp_path,
+                                                          write_record, sample_data) -> None:
+    """Rendering the same record again with --force (its invitation stamped with a new
+    time) gives the same Message-IDs, so send recognises every message as sent."""
+    mailbox, port = smtp_server
+    record, out = write_record(sample_data), tmp_path / "out"
+    cli("render", record, "-o", out, "--date", "2026-11-23")
+    assert 0 == send(cli, port, str(out)).exit_code
+    sent = len(mailbox.messages)
+    time.sleep(1.1)  # a new DTSTAMP
+    cli("render", record, "-o", out, "--date", "2026-11-23", "--force")
+    again = send(cli, port, str(out))
+    assert f"0 sent, {sent} already sent" in again.stderr
+    assert sent == len(mailbox.messages)
+
+
+@pytest.mark.parametrize("headers", [
+    pytest.param("From: =?utf-8?q?=0d=0a?= <a@example.com>\nTo: b@example.com\n"
+                 "Message-ID: <7@example.com>\n", id="crlf-in-encoded-name"),
+    pytest.param("From: a@example.com\nTo: =?utf-8?b?####?=\nMessage-ID: <9@example.com>\n",
+                 id="broken-encoded-address"),
+    pytest.param("From: a@example.com\nTo: : ; <b@example.com>\nMessage-ID: <10@example.com>\n",
+                 id="empty-group"),
+    pytest.param("From: a@example.com\nTo: b@example.com\nMessage-ID: <1@example.com>\n"
+                 "Resent-Date: Mon, 1 Jan 2024 00:00:00 +0000\n"
+                 "Resent-Date: Mon, 1 Jan 2024 00:00:00 +0000\n", id="two-resent-blocks"),
+    pytest.param("From: a@example.com\nTo: b@example.com\nMessage-ID: not-an-id\n",
+                 id="message-id-without-brackets"),
+    pytest.param("From: a@example.com\nTo: b@example.com\nMessage-ID: <abc>\n",
+                 id="message-id-without-at"),
+])
+def test_an_email_letterkit_cannot_send_or_log_is_refused_before_anything_goes(
+        cli, smtp_server, letters, tmp_path, headers) -> None:
+    """A hand-made .eml whose headers Python cannot read, or whose Message-ID the sent log
+    could not hold, is named in one line (exit 2) and nothing is sent."""
+    mailbox, port = smtp_server
+    odd = tmp_path / "odd.eml"
+    odd.write_text(headers + "Subject: hi\n\nbody\n", encoding="utf-8")
+    for args in (["--dry-run"], []):
+        result = send(cli, port, *args, str(letters), str(odd))
+        assert 2 == result.exit_code, result.output
+        assert [f"error: {odd}"] == [line.split(": ")[0] + ": " + line.split(": ")[1]
+                                     for line in result.stderr.splitlines()]
+        assert [] == mailbox.messages
+
+
+def test_an_unknown_charset_is_shown_by_a_dry_run(cli, letters, tmp_path, smtp_server) -> None:
+    """--dry-run shows a message in a charset Python does not know, saying so."""
+    _, port = smtp_server
+    odd = tmp_path / "charset.eml"
+    odd.write_text("From: a@example.com\nTo: b@example.com\nMessage-ID: <11@example.com>\n"
+                   "Content-Type: text/plain; charset=utf-99\n\nx\n", encoding="utf-8")
+    result = send(cli, port, "--dry-run", str(odd))
+    assert 0 == result.exit_code, result.output
+    assert "its text cannot be shown here" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--host", "smtp..example.com"], "cannot connect to the mail server smtp..example.com"),
+    (["--host", "a" * 64 + ".example"], "cannot connect to the mail server"),
+    (["--rate", "1e-300"], "'--rate'"),
+    (["--port", "0"], "'--port'"),
+])
+def test_send_settings_a_typo_can_give_are_one_line(cli, letters, args, message) -> None:
+    """A host name no resolver takes, a rate or port out of range: one line, no
+    traceback, nothing sent."""
+    result = cli("send", *args, str(letters))
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr
+    assert not (letters / "CMP-2026-0142" / "sent.csv").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes by name are POSIX")
+@pytest.mark.parametrize("what", ["fifo", "device", "folder"])
+def test_a_sent_log_that_is_no_file_is_refused_not_read_forever(cli, smtp_server, letters,
+                                                                 what) -> None:
+    """A pipe, a link to /dev/zero or a folder where sent.csv goes: one line naming it,
+    nothing sent; never a hang or all the memory."""
+    mailbox, port = smtp_server
+    log = letters / "CMP-2026-0142" / "sent.csv"
+    {"fifo": lambda: os.mkfifo(log), "device": lambda: log.symlink_to("/dev/zero"),
+     "folder": log.mkdir}[what]()
+    result = send(cli, port, str(letters))
+    assert 2 == result.exit_code
+    assert f"{log}: is not a file but a folder, a device or a pipe" in result.stderr
+    assert [] == mailbox.messages
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes by name are POSIX")
+def test_a_pipe_named_like_an_email_is_not_read(cli, smtp_server, letters) -> None:
+    """A pipe named `*.eml` in a folder sent is passed over, not waited on."""
+    mailbox, port = smtp_server
+    os.mkfifo(letters / "CMP-2026-0142" / "zz.eml")
+    result = send(cli, port, "--dry-run", str(letters))
+    assert 0 == result.exit_code
+    assert 3 == result.stdout.count("would send")

@@ -143,8 +143,9 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
                f"in {summary.seconds:.1f} s: {summary.letters_per_second:.1f} letters/s",
                err=True)
     if summary.changed:
-        click.echo(f"warning: {summary.changed} files kept had changed since they were "
-                   f"written; {shown(out_dir / MANIFEST)} now has their hashes", err=True)
+        click.echo(f"warning: {summary.changed} letter files had changed since "
+                   f"{shown(out_dir / MANIFEST)} listed them (edited, or made again by "
+                   "render); it now has their hashes", err=True)
     if summary.stopped_by is not None or summary.interrupted:
         why = "interrupted" if summary.interrupted else "stopped"
         if summary.stopped_by is not None:

@@ -28,13 +28,14 @@ from letterkit.record import Email, validate
 @click.command()
 @click.argument("messages", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--host", help="Mail server. Default: the config's smtp.host, else localhost.")
-@click.option("--port", type=int, help="Default: 25, 587 with --starttls, 465 with --ssl.")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Default: 25, 587 with --starttls, 465 with --ssl.")
 @click.option("--starttls", "security", flag_value="starttls", help="Upgrade to TLS.")
 @click.option("--ssl", "security", flag_value="ssl", help="Connect with TLS from the start.")
 @click.option("--user", help="Log in as this user; the password comes from "
               "$LETTERKIT_SMTP_PASSWORD or a prompt.")
-@click.option("--rate", "per_minute", type=click.FloatRange(min=0, min_open=True),
-              metavar="N", help="Send at most N messages a minute.")
+@click.option("--rate", "per_minute", type=click.FloatRange(min=0.01, max=100_000),
+              metavar="N", help="Send at most N messages a minute (0.01 to 100,000).")
 @click.option("-k", "--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Send only the emails of this kind of letter (repeat for several).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N",

@@ -320,7 +320,10 @@ def _language_tag(formats: Formats) -> str:
 def _message_id(letter: Letter, record: Record, domain: str, invitation: bytes | None) -> str:
     # Stable for the same letter to the same people, so the sent log recognises a message
     # made again from unchanged input; a changed letter is a new message.
-    digest = hashlib.sha256(letter.docx + (invitation or b""))
+    # The invitation without its DTSTAMP, the moment it was made: the same meeting made
+    # again is the same message.
+    stable = re.sub(rb"(?m)^DTSTAMP[:;][^\r\n]*\r?\n", b"", invitation or b"")
+    digest = hashlib.sha256(letter.docx + stable)
     for email in (record.customer.email, *(p.email for p in letter.definition.copied(record))):
         digest.update((email or "").encode())
     name = f"{letter.kind}.{letter.language}.{reference_id(record.reference)}"

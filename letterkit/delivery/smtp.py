@@ -16,23 +16,38 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
-from typing import IO
+
+from filelock import FileLock, Timeout
 
 from letterkit.config import Security, SmtpConfig
-from letterkit.errors import CannotWrite, InputError, LetterkitError, Problem
+from letterkit.errors import InputError, LetterkitError, Problem
 from letterkit.letters import Letter
-from letterkit.output import CSV_ENCODING, cannot_write, csv_text, is_side_file, write_atomic
+from letterkit.output import (
+    CSV_ENCODING,
+    cannot_write,
+    check_writable,
+    csv_text,
+    is_side_file,
+    own_file,
+    write_atomic,
+)
 from letterkit.record import mail_address, needs_smtputf8, validate
 
 LOG_NAME = "sent.csv"
 TEST_LOG_NAME = "test-sends.csv"  # copies sent to ourselves with --to: not sent to anyone
 LOG_COLUMNS = ("sent_at", "message_id", "file", "recipients", "refused")
+_LOG_WHAT = "its record of the messages sent from this folder"
+# Held by the send that is sending from a folder (a file beside the log; Unix keeps it).
+LOCK_NAME = ".letterkit-send.lock"
+LOCK_WAIT = 120.0  # seconds: longer than one message takes, with its retries
+# A Message-ID the log can hold: a log line without a whole one was cut short.
+_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 _DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
@@ -107,24 +122,39 @@ class SendReport:
 
 
 def read_outgoing(path: Path) -> Outgoing:
-    """Read an .eml and check it can be sent: From, To and a Message-ID."""
+    """Read an .eml and check it can be sent and logged: From, To and a Message-ID of the
+    form `<…@…>`, headers that can be read."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError.at(f"cannot be read: {exc.strerror}", file=str(path)) from None
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
-    problems = [Problem(f"no {name} header; not an email letterkit can send", file=str(path))
-                for name in ("From", "To", "Message-ID") if not message.get(name)]
-    if problems:
-        raise InputError(problems)
-    senders = [addr for _, addr in getaddresses([str(message["From"])]) if addr]
-    recipients = [addr for _, addr in getaddresses(
-        [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]) if addr]
+    try:
+        problems = [Problem(f"no {name} header; not an email letterkit can send",
+                            file=str(path))
+                    for name in ("From", "To", "Message-ID") if not message.get(name)]
+        if problems:
+            raise InputError(problems)
+        senders = [addr for _, addr in getaddresses([str(message["From"])]) if addr]
+        recipients = [addr for _, addr in getaddresses(
+            [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]) if addr]
+        message_id, subject = str(message["Message-ID"]).strip(), str(message.get("Subject", ""))
+    except (ValueError, IndexError, AttributeError, TypeError, LookupError) as exc:
+        # Python's header parser gives up on some headers mail programs would not write.
+        raise InputError.at(f"its headers cannot be read ({exc}); not an email letterkit "
+                            "can send", file=str(path)) from None
     if not senders or not recipients:
         raise InputError.at("no usable sender or recipient address", file=str(path))
-    return Outgoing(path, raw, str(message["Message-ID"]).strip(), senders[0],
-                    list(dict.fromkeys(recipients)), str(message.get("Subject", "")))
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise InputError.at(f"its Message-ID {message_id!r} is not of the form <…@…>, so "
+                            "sent.csv could not tell it apart; not an email letterkit can "
+                            "send", file=str(path))
+    if len(message.get_all("Resent-Date", [])) > 1:
+        raise InputError.at("it has been resent more than once (two Resent- blocks); not "
+                            "an email letterkit can send", file=str(path))
+    return Outgoing(path, raw, message_id, senders[0], list(dict.fromkeys(recipients)),
+                    subject)
 
 
 @dataclass(frozen=True)
@@ -144,8 +174,12 @@ def summarise(outgoing: Outgoing, lines: int = 3) -> Summary:
     message = email.message_from_bytes(outgoing.raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     body = message.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
-    attachments = [(part.get_filename() or "(unnamed)", len(part.get_content()))
+    try:
+        text = body.get_content() if body is not None else ""
+    except (LookupError, ValueError) as exc:  # a charset Python does not know, say
+        text = f"(its text cannot be shown here: {exc})"
+    attachments = [(part.get_filename() or "(unnamed)",
+                    len(part.get_payload(decode=True) or b""))
                    for part in message.iter_attachments()]
     return Summary(str(message.get("From", "")), str(message.get("To", "")),
                    str(message.get("Cc", "")), outgoing.subject, attachments,
@@ -173,7 +207,8 @@ def eml_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(f for f in path.rglob("*.eml") if not is_side_file(f))
+            files += sorted(f for f in path.rglob("*.eml")
+                            if f.is_file() and not is_side_file(f))  # never a pipe
         elif path.is_file():
             files.append(path)
         else:
@@ -210,8 +245,6 @@ def already_sent(log: Path) -> dict[str, str]:
             for row in _read_log(log).rows}
 
 
-# A Message-ID as letterkit writes them: a log line without a whole one was cut short.
-_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -229,9 +262,9 @@ def _read_log(log: Path) -> _Log:
     its Windows code page, without the byte-order mark or the last line break. A log that
     cannot be read with certainty is refused, with the line and what to do."""
     try:
+        if not own_file(log, _LOG_WHAT):
+            return _Log([], True)
         data = log.read_bytes()
-    except FileNotFoundError:
-        return _Log([], True)
     except OSError as error:
         raise InputError.at(f"cannot be read: {error.strerror or error}", file=str(log)
                             ) from None
@@ -278,49 +311,57 @@ def _read_log(log: Path) -> _Log:
 
 
 class _SentLogs:
-    """The sent logs of a run, held open for appending to the end. Those already there
-    are read (and written again as letterkit writes them, if Excel saved them its own way)
-    and opened before anything is sent: one that cannot be read or written stops the run
-    before a message goes, never after one went unlogged."""
+    """The logs a run writes to. Those already there are read (and written again as
+    letterkit writes them, if Excel saved them its own way) and tried for writing before
+    anything is sent: one that cannot be read or written stops the run before a message
+    goes, never after one went unlogged. While a message goes, its folder is locked, and
+    its log read again under the lock, so two sends of one folder at once (two people, a
+    double click, a scheduled run) never send a message twice."""
 
     def __init__(self, logs: Iterable[Path]) -> None:
-        self.files: dict[Path, IO[str]] = {}
-        try:
-            for log in logs:
-                if log.exists():
-                    self._open(log)
-        except LetterkitError:
-            self.close()
-            raise
-
-    def _open(self, log: Path) -> IO[str]:
-        existing = _read_log(log)
-        try:
+        for log in logs:
+            existing = _read_log(log)
             if not existing.as_written:
                 write_atomic(log, _UTF8_BOM + csv_text(
                     [LOG_COLUMNS, *(row.values() for row in existing.rows)]).encode(),
                     force=True, program="Excel")
-            new = not log.exists()
-            fh = log.open("a", encoding=CSV_ENCODING, newline="")
+            check_writable(log, _LOG_WHAT)
+
+    @contextlib.contextmanager
+    def sending(self, outgoing: Outgoing, check: bool) -> Iterator[str | None]:
+        """Hold the message's folder while it goes; yields when it was sent, if another
+        run sent it meanwhile (with `check`), else None."""
+        folder = outgoing.path.parent
+        lock = FileLock(folder / LOCK_NAME, timeout=LOCK_WAIT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LetterkitError.at(
+                f"another letterkit send has been sending from this folder for "
+                f"{LOCK_WAIT:.0f} s; not sent, so as never to send it twice: run again once "
+                "that one has finished", file=str(outgoing.path)) from None
         except OSError as error:
-            raise cannot_write(log, error, "Excel") from None
-        self.files[log] = fh
-        if new:  # written with the first line, in one write: never a log without it
-            fh.write(csv_text([LOG_COLUMNS]))
-        return fh
+            raise cannot_write(folder / LOCK_NAME, error) from None
+        try:
+            yield already_sent(sent_log(outgoing.path)).get(outgoing.message_id) \
+                if check else None
+        finally:
+            lock.release()
 
     def add(self, log: Path, outgoing: Outgoing, refused: Iterable[str],
             when: dt.datetime, recipients: list[str]) -> None:
-        fh = self.files.get(log) or self._open(log)
-        fh.write(csv_text([[when.isoformat(timespec="seconds"), outgoing.message_id,
-                             outgoing.path.name, " ".join(recipients), " ".join(refused)]]))
-        fh.flush()
-        os.fsync(fh.fileno())
-
-    def close(self) -> None:
-        for fh in self.files.values():
-            with contextlib.suppress(OSError):
-                fh.close()
+        """Note a message the server accepted: a new log gets its header and this first
+        line in one write, so no log is ever left without the message it was made for."""
+        new = not own_file(log, _LOG_WHAT)
+        try:
+            with log.open("a", encoding=CSV_ENCODING, newline="") as fh:
+                fh.write(csv_text([*([LOG_COLUMNS] if new else []), [
+                    when.isoformat(timespec="seconds"), outgoing.message_id,
+                    outgoing.path.name, " ".join(recipients), " ".join(refused)]]))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as error:
+            raise cannot_write(log, error, "Excel") from None
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:
@@ -334,7 +375,7 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
                                     context=ssl.create_default_context())
         else:
             smtp = smtplib.SMTP(settings.host, settings.effective_port, timeout=settings.timeout)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException, UnicodeError) as exc:  # UnicodeError: a bad name
         raise LetterkitError.at(f"cannot connect to the mail server {where}: {exc}") from None
     try:
         if settings.security == "starttls":
@@ -411,12 +452,8 @@ def send_all(
     todo, report.already_sent = plan_sends(messages, choice)
     if not todo:
         return report
-    held = _SentLogs(dict.fromkeys(_log_for(outgoing, choice) for outgoing in todo))
-    try:
-        return _send(todo, held, settings, choice, report, per_minute, now, on_sent, clock,
-                     sleep)
-    finally:
-        held.close()
+    logs = _SentLogs(dict.fromkeys(_log_for(outgoing, choice) for outgoing in todo))
+    return _send(todo, logs, settings, choice, report, per_minute, now, on_sent, clock, sleep)
 
 
 def _log_for(outgoing: Outgoing, choice: SendChoice) -> Path:
@@ -436,44 +473,64 @@ def _send(todo: list[Outgoing], logs: _SentLogs, settings: SmtpSettings, choice:
                 wait = last + interval - clock()
                 if wait > 0:
                     sleep(wait)
-            last = clock()
-            when = now()
-            message = as_sent(outgoing, when, choice.to)
-            recipients = [choice.to] if choice.to else outgoing.recipients
             try:
-                refused = _deliver(smtp, message, outgoing.sender, recipients, sleep)
-            except smtplib.SMTPRecipientsRefused as exc:
-                report.refused += _refusals(outgoing, exc.recipients)
-                continue
-            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-                report.failed.append(Problem(
-                    f"not sent: the server said {_reply(exc.smtp_code, exc.smtp_error)}",
-                    file=str(outgoing.path)))
-                continue
-            except (OSError, smtplib.SMTPException) as exc:
-                report.failed.append(Problem(
-                    f"not sent: the connection failed ({exc}); run again to send the rest",
-                    file=str(outgoing.path)))
-                break
-            log = _log_for(outgoing, choice)
-            try:
-                logs.add(log, outgoing, refused, when, recipients)
-            except (OSError, CannotWrite) as exc:  # stop before sending more unlogged
-                reason = exc.strerror if isinstance(exc, OSError) else exc.problems[0].message
-                report.failed.append(Problem(
-                    f"sent, but {log} could not note it ({reason}); add it to the log "
-                    f"before sending this folder again: {outgoing.message_id}",
-                    file=str(outgoing.path)))
-                break
-            report.sent.append(outgoing.path)
-            report.refused += _refusals(outgoing, refused)
-            on_sent(outgoing, list(refused))
+                with logs.sending(outgoing, check=not choice.to) as sent_at:
+                    if sent_at:  # by another run, since this one began
+                        report.already_sent.append((outgoing.path, sent_at))
+                        continue
+                    last = clock()
+                    if not _send_one(smtp, outgoing, logs, choice, report, now(), on_sent,
+                                     sleep):
+                        break
+            except LetterkitError as error:
+                report.failed += error.problems
     finally:
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             pass
     return report
+
+
+def _send_one(smtp: smtplib.SMTP, outgoing: Outgoing, logs: _SentLogs, choice: SendChoice,
+              report: SendReport, when: dt.datetime,
+              on_sent: Callable[[Outgoing, list[str]], None],
+              sleep: Callable[[float], object]) -> bool:
+    """Send one message and log it; False when the run cannot go on (the connection
+    failed, or a message went that could not be logged)."""
+    message = as_sent(outgoing, when, choice.to)
+    recipients = [choice.to] if choice.to else outgoing.recipients
+    try:
+        refused = _deliver(smtp, message, outgoing.sender, recipients, sleep)
+    except smtplib.SMTPRecipientsRefused as exc:
+        report.refused += _refusals(outgoing, exc.recipients)
+        return True
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        report.failed.append(Problem(
+            f"not sent: the server said {_reply(exc.smtp_code, exc.smtp_error)}",
+            file=str(outgoing.path)))
+        return True
+    except (OSError, smtplib.SMTPException) as exc:
+        report.failed.append(Problem(
+            f"not sent: the connection failed ({exc}); run again to send the rest",
+            file=str(outgoing.path)))
+        return False
+    except (ValueError, UnicodeError) as exc:  # a message smtplib will not put out
+        report.failed.append(Problem(f"not sent: {exc}", file=str(outgoing.path)))
+        return True
+    log = _log_for(outgoing, choice)
+    try:
+        logs.add(log, outgoing, refused, when, recipients)
+    except LetterkitError as exc:  # stop before sending more unlogged
+        report.failed.append(Problem(
+            f"sent, but {log} could not note it ({exc.problems[0].message}); add it to the "
+            f"log before sending this folder again: {outgoing.message_id}",
+            file=str(outgoing.path)))
+        return False
+    report.sent.append(outgoing.path)
+    report.refused += _refusals(outgoing, refused)
+    on_sent(outgoing, list(refused))
+    return True
 
 
 def _deliver(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str],
