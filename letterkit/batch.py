@@ -7,7 +7,6 @@ import contextlib
 import csv
 import dataclasses
 import hashlib
-import io
 import os
 import re
 import signal
@@ -48,7 +47,7 @@ from letterkit.output import (
     csv_text,
     write_atomic,
 )
-from letterkit.record import Record
+from letterkit.record import Record, clean_text
 from letterkit.sources import CsvSource, column_map, count_rows, csv_rows, open_csv
 from letterkit.writing import RecordOutcome, WriteOptions, write_records
 
@@ -354,7 +353,8 @@ class _References:
         self.claims = FolderClaims()
 
     def duplicate(self, number: int, data: dict[str, object]) -> RowResult | None:
-        reference = data.get("reference")
+        # As the record will have it: ` DUP-1 ` is DUP-1, and would write to its folder.
+        reference = clean_text(data.get("reference"))
         if not isinstance(reference, str):
             return None  # the row fails on its own
         try:
@@ -495,7 +495,13 @@ def _read_manifest(path: Path) -> dict[str, list[str]]:
     except OSError:
         return {}
     lines = {}
-    for cells in csv.reader(io.StringIO(text, newline="")):
+    # A line at a time: no cell of ours holds a line break, so a quote a killed run left
+    # open spoils its own line only, never the lines after it.
+    for line in text.splitlines():
+        try:
+            cells = next(csv.reader([line]), [])
+        except csv.Error:  # a cell longer than the csv module takes: not ours
+            continue
         if len(cells) == len(MANIFEST_COLUMNS) and re.fullmatch(r"[0-9a-f]{64}", cells[5]):
             lines[cells[4]] = cells
     return lines

@@ -4,6 +4,7 @@ validated, with the gaps filled from the config."""
 from __future__ import annotations
 
 import dataclasses
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from letterkit.config import Config, apply_config
 from letterkit.errors import InputError, LetterkitError, Problem
 from letterkit.output import write_atomic
-from letterkit.record import Record, validate_record
+from letterkit.record import Record, shown, validate_record
 from letterkit.resources import data_path
 from letterkit.sources import ROW_PROBLEMS, column_map, csv_rows, load_data_file, open_csv
 from letterkit.spreadsheet import excel_values
@@ -48,26 +49,55 @@ def record_from_row(data: dict[str, Any], config: Config, *, file: str, row: int
 
 def with_enclosure_files(record: Record, folder: Path, *, file: str | None = None,
                          row: int | None = None) -> Record:
-    """The record with each enclosure's file found from `folder` (unless absolute), or an
-    InputError naming each file that is not there or too large to attach."""
+    """The record with each enclosure's file found in `folder` (the record's, or the
+    sheet's) or a folder under it; or an InputError naming each file that is not there,
+    not a plain file, outside that folder, or too large with the others for one email. A
+    file elsewhere is refused: a sheet from outside could otherwise attach any file the
+    computer holds (keys, passwords, /proc) to a customer's email."""
     if not any(item.file for item in record.enclosures):
         return record
-    problems, items = [], []
+    problems, items, total = [], [], 0
+    root = folder.resolve()
+    expected = "a file to attach, beside the record or in a folder under it"
     for n, item in enumerate(record.enclosures, start=1):
         if item.file is None:
             items.append(item)
             continue
-        found = (folder / item.file).resolve()
         field = f"enclosures.{n}.file"
-        if not found.is_file():
-            problems.append(Problem(f"no such file: {found}", file=file, row=row,
-                                    field=field, expected="a file to attach, relative to "
-                                    "the record's folder"))
-        elif found.stat().st_size > MAX_ATTACHMENT_BYTES:
-            problems.append(Problem(f"{found} is {found.stat().st_size // 2**20} MiB, too large "
+        try:
+            found = (folder / item.file).resolve(strict=True)
+            mode, size = (status := found.stat()).st_mode, status.st_size
+        except FileNotFoundError:
+            problems.append(Problem(f"no such file: {(folder / item.file).resolve()}",
+                                    file=file, row=row, field=field,
+                                    expected="a file to attach, relative to the record's "
+                                    "folder"))
+            continue
+        except (OSError, RuntimeError) as exc:  # RuntimeError: links that go round
+            problems.append(Problem(f"{shown(item.file)} cannot be followed: "
+                                    f"{getattr(exc, 'strerror', None) or exc}", file=file,
+                                    row=row, field=field, expected=expected))
+            continue
+        if not found.is_relative_to(root):
+            problems.append(Problem(
+                f"{found} is outside the record's folder ({root}); letterkit attaches only "
+                "files beside the record or in a folder under it, so that no sheet can "
+                "attach any file on this computer", file=file, row=row, field=field,
+                expected=expected))
+        elif not stat.S_ISREG(mode):
+            problems.append(Problem(f"{found} is not a plain file", file=file, row=row,
+                                    field=field, expected=expected))
+        elif size > MAX_ATTACHMENT_BYTES:
+            problems.append(Problem(f"{found} is {size // 2**20} MiB, too large "
                                     "to attach to an email", file=file, row=row, field=field,
                                     expected=f"at most {MAX_ATTACHMENT_BYTES // 2**20} MiB"))
+        total += size
         items.append(item.model_copy(update={"file": str(found)}))
+    if not problems and total > MAX_ATTACHMENT_BYTES:
+        problems.append(Problem(f"the files come to {total // 2**20} MiB, too large to "
+                                "attach to one email", file=file, row=row,
+                                field="enclosures", expected=f"at most "
+                                f"{MAX_ATTACHMENT_BYTES // 2**20} MiB in all"))
     if problems:
         raise InputError(problems)
     return record.model_copy(update={"enclosures": items})

@@ -209,6 +209,7 @@ class _Pending:
     letter: Letter
     record: Record
     invitation: bytes | None
+    kept: bool = False  # the letter was there already (resume): so may its PDF be
 
 
 def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
@@ -236,13 +237,16 @@ def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
         outcome.notes += unmade
         # The letter first: its invitation and email speak of it, so they are written
         # only where it is (a letter kept by a problem keeps its companions too).
+        # With resume, a letter kept keeps its companions; a letter made anew replaces
+        # those a letter before it left (a PDF or invitation of other words or times).
+        kept = options.resume and letter.path(options.out_dir).exists()
         letter_in_place = _write_or_keep(outcome, letter, options, files[0])
         if letter_in_place:
             for file in files[1:]:
-                _write_or_keep(outcome, letter, options, file)
+                _write_or_keep(outcome, letter, options, file, keep=kept)
         if options.pdf and letter_in_place:
             invitation = next((f.data for f in files if f.ext == "ics"), None)
-            pending.append(_Pending(outcome, letter, record, invitation))
+            pending.append(_Pending(outcome, letter, record, invitation, kept))
     return pending
 
 
@@ -348,7 +352,7 @@ def _finish_pdfs(pending: list[_Pending], options: WriteOptions,
     todo = []
     for item in pending:
         target = item.letter.path(options.out_dir, "pdf")
-        if options.resume and target.exists():
+        if options.resume and item.kept and target.exists():
             item.outcome.existing.append(target)
             _write_email(item, options, target.read_bytes())
         else:
@@ -361,7 +365,8 @@ def _finish_pdfs(pending: list[_Pending], options: WriteOptions,
             _write_email(item, options, None)
             continue
         _write_or_keep(item.outcome, item.letter, options,
-                       OutputFile("pdf", pdf, f"{item.letter.definition.called} as PDF"))
+                       OutputFile("pdf", pdf, f"{item.letter.definition.called} as PDF"),
+                       keep=item.kept)
         _write_email(item, options, pdf)
 
 
@@ -370,18 +375,20 @@ def _write_email(item: _Pending, options: WriteOptions, pdf: bytes | None) -> No
         assert options.now is not None
         for file in _email(item.letter, item.record, options.now, options.config.reply_to,
                            item.invitation, pdf):
-            _write_or_keep(item.outcome, item.letter, options, file)
+            _write_or_keep(item.outcome, item.letter, options, file, keep=item.kept)
 
 
 def _write_or_keep(outcome: RecordOutcome, letter: Letter, options: WriteOptions,
-                   file: OutputFile) -> bool:
-    """Write a file (or keep the one there, when resuming); False if one was in the way."""
+                   file: OutputFile, *, keep: bool = True) -> bool:
+    """Write a file (or keep the one there, when resuming, unless not to `keep` it: a
+    companion of a letter made anew); False if one was in the way."""
     target = letter.path(options.out_dir, file.ext)
-    if options.resume and target.exists():
+    if options.resume and keep and target.exists():
         outcome.existing.append(target)
         return True
     try:
-        write_atomic(target, file.data, force=options.force, durable=options.durable)
+        write_atomic(target, file.data, force=options.force or options.resume,
+                     durable=options.durable)
     except DiskFull:
         raise
     except (OutputExists, CannotWrite) as error:  # this file only: the others go on

@@ -317,3 +317,17 @@ def test_a_pipe_where_the_batch_keeps_its_lists_is_refused(cli, tmp_path, name) 
     assert 2 == result.exit_code
     assert f"{out / name}: is not a file but a folder, a device or a pipe" in result.stderr
     assert [name] == [p.name for p in out.iterdir()]
+
+
+def test_a_manifest_line_cut_short_inside_quotes_spoils_no_other(cli, tmp_path) -> None:
+    """A manifest whose last line a killed run cut short inside a quoted cell, and one
+    with a cell longer than the csv module reads: the batch goes on, and its manifest
+    lists exactly the files on disk."""
+    out = tmp_path / "out"
+    source = data_path("samples") / "complaints.csv"
+    cli("batch", source, "-o", out, "--date", MEETING_DAY, "-j", "1")
+    with (out / "manifest.csv").open("a", encoding="utf-8") as fh:
+        fh.write('2,"ACME, Ltd,resolution,en,ACME/x' + "\n" + "y" * 200_000)
+    result = cli("batch", source, "-o", out, "--date", MEETING_DAY, "-j", "1", "--resume")
+    assert 0 == result.exit_code, result.output
+    assert disk_paths_and_hashes(out) == manifest_paths_and_hashes(out)

@@ -4,6 +4,8 @@ amounts with a currency sign, semicolons, UTF-16, a reference given twice, a col
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import os
 import subprocess
@@ -11,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from letterkit.resources import data_path
 
@@ -323,3 +326,43 @@ def test_check_reads_a_sheet_through_its_column_map(cli, tmp_path) -> None:
     result = cli("check", source, "--columns", columns, "--date", "2026-11-23")
     assert 0 == result.exit_code, result.output
     assert "checked 1 record: clean" in result.stderr
+
+
+def test_a_reference_with_stray_spaces_is_the_same_reference(cli, tmp_path) -> None:
+    """` CMP-2026-0142 ` (spaces Excel sheets often have) is the reference of the row that
+    has it without them: a bad row naming the first, --force or not, with -j 2, and the
+    first customer's letters stay theirs."""
+    rows = sample_rows()
+    filler = [dict(rows[0], reference=f"FILL-{n}") for n in range(10)]
+    second = dict(rows[0], reference=" CMP-2026-0142 ", **{"customer.name": "Someone Else"})
+    source = as_excel([rows[0], *filler, second], tmp_path / "in.csv")
+    out = tmp_path / "out"
+    result = cli("batch", source, "-o", out, "--date", DAY, "-j", "2", "--force")
+    assert 1 == result.exit_code
+    assert "is row 2's reference too" in result.stderr
+    for letter in (out / "CMP-2026-0142").glob("*.docx"):
+        assert "Someone Else" not in docx_text(letter)
+
+
+def test_a_letter_made_anew_on_resume_replaces_its_companions(cli, tmp_path) -> None:
+    """--resume after a meeting letter was deleted and its time changed: the letter made
+    anew comes with a new invitation for the new time, never the kept one for the old."""
+    rows = sample_rows()
+    out = tmp_path / "out"
+    first = as_excel([rows[0]], tmp_path / "in.csv")
+    cli("batch", first, "-o", out, "--date", "2026-11-23", "-j", "1", "-k", "meeting")
+    folder = out / "CMP-2026-0142"
+    for name in ("meeting.en.docx", "meeting.en.eml"):
+        (folder / name).unlink()
+    moved = as_excel([dict(rows[0], **{"meeting.at": "2026-11-26T11:00"})],
+                     tmp_path / "moved.csv")
+    result = cli("batch", moved, "-o", out, "--date", "2026-11-23", "-j", "1", "-k", "meeting",
+                 "--resume")
+    assert 0 == result.exit_code, result.output
+    (event,) = Calendar.from_ical((folder / "meeting.en.ics").read_bytes()).walk("VEVENT")
+    assert (2026, 11, 26, 11) == event.decoded("dtstart").timetuple()[:4]
+    message = email.message_from_bytes((folder / "meeting.en.eml").read_bytes(),
+                                       policy=email.policy.default)
+    (attached,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert attached.get_content().encode().replace(b"\r\n", b"\n") == \
+        (folder / "meeting.en.ics").read_bytes().replace(b"\r\n", b"\n")

@@ -17,7 +17,7 @@ from letterkit.docx.find import shipped_templates_dir
 from letterkit.docx.messages import extract_messages
 from letterkit.i18n.catalogs import check_catalog
 from letterkit.i18n.formats import Formats
-from letterkit.i18n.languages import available_languages
+from letterkit.i18n.languages import available_languages, catalogs_changed
 from letterkit.resources import data_path
 
 from readback import docx_text
@@ -317,3 +317,70 @@ def test_telugu_catalog_keeps_to_its_glossary() -> None:
                if re.search(rf"\b{term['use_when']}\b", english, re.IGNORECASE)
                and term["te"] not in telugu]
     assert [] == missing
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("xx", "'xx' is not a language code letterkit knows"),
+    ("a b", "'a b' is not a language code letterkit knows"),
+])
+def test_adding_a_language_babel_does_not_know_is_one_line(cli, code, message) -> None:
+    """`i18n update --add` with a code no locale has: one line, nothing written."""
+    result = cli("i18n", "update", "--add", code)
+    assert 2 == result.exit_code
+    assert message in result.stderr and "Traceback" not in result.output
+    assert [] == list(Path(os.environ["LETTERKIT_LOCALES"]).rglob("*.po"))
+
+
+def test_a_language_added_in_capitals_is_the_language(cli) -> None:
+    """`--add HI` starts the `hi` catalog, the one --lang hi asks for."""
+    assert 0 == cli("i18n", "update", "--add", "HI").exit_code
+    assert (Path(os.environ["LETTERKIT_LOCALES"]) / "hi" / "LC_MESSAGES" / "messages.po"
+            ).is_file()
+
+
+def _users_telugu(change) -> Path:
+    """The user's copy of the shipped Telugu catalog, changed by `change(text)`."""
+    mine = Path(os.environ["LETTERKIT_LOCALES"]) / "te" / "LC_MESSAGES"
+    mine.mkdir(parents=True)
+    shipped = data_path("locales") / "te" / "LC_MESSAGES" / "messages.po"
+    (mine / "messages.po").write_bytes(change(shipped.read_bytes()))
+    catalogs_changed()
+    return mine / "messages.po"
+
+
+def _in_first_translation(old: bytes, new: bytes):
+    """A change to the first msgstr line that holds `old` (never a msgid)."""
+    def change(po: bytes) -> bytes:
+        lines = po.split(b"\n")
+        at = next(n for n, line in enumerate(lines)
+                  if line.startswith(b"msgstr") and old in line)
+        lines[at] = lines[at].replace(old, new, 1)
+        return b"\n".join(lines)
+    return change
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(_in_first_translation(b"%(reference)s", b"%(nope)s"), id="placeholder"),
+    pytest.param(_in_first_translation(b"%(reference)s", b"100% %(reference)s"),
+                 id="bare-percent"),
+    pytest.param(lambda po: po + b"\xff", id="not-utf8"),
+])
+def test_a_users_catalog_letters_cannot_use_is_refused_in_one_line(
+        cli, tmp_path, write_record, sample_data, change) -> None:
+    """A user's Telugu catalog with a translation that cannot be filled in, or not in
+    UTF-8: `render` in Telugu is one line naming the catalog (exit 2), `languages` says
+    the language is not ready, never a traceback or "please report this"."""
+    catalog = _users_telugu(change)
+    try:
+        result = cli("render", write_record(sample_data), "--lang", "te", "-o",
+                     tmp_path / "out", "--date", "2026-11-25")
+        assert 2 == result.exit_code, result.output
+        assert str(catalog) in result.stderr
+        assert "Please report" not in result.stderr and "Traceback" not in result.output
+        listed = cli("languages")
+        assert 0 == listed.exit_code
+        assert any(line.startswith("te") and "not ready" in line
+                   for line in listed.stdout.splitlines())
+    finally:
+        catalog.unlink()
+        catalogs_changed()

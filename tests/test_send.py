@@ -533,3 +533,16 @@ def test_a_pipe_named_like_an_email_is_not_read(cli, smtp_server, letters) -> No
     result = send(cli, port, "--dry-run", str(letters))
     assert 0 == result.exit_code
     assert 3 == result.stdout.count("would send")
+
+
+def test_a_sent_log_with_a_cell_too_long_to_read_is_one_line(cli, smtp_server,
+                                                              letters) -> None:
+    """A sent.csv holding a cell longer than Python's csv module reads (128 KiB) is
+    refused in one line, not a traceback."""
+    mailbox, port = smtp_server
+    log = letters / "CMP-2026-0142" / "sent.csv"
+    log.write_text("sent_at,message_id,file,recipients,refused\n2026-01-01,<a@b>,\""
+                   + "x" * 200_000 + "\",r,\n", encoding="utf-8")
+    result = send(cli, port, "--dry-run", str(letters))
+    assert 2 == result.exit_code
+    assert f"{log}: is damaged" in result.stderr and "Traceback" not in result.output

@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 
 from letterkit.cli.common import State, config_option, shown, templates_option
+from letterkit.errors import InputError
 from letterkit.i18n.catalogs import compile_catalogs, update_catalogs, write_template_catalog
 from letterkit.i18n.languages import (
     SETTING,
     SOURCE_LANGUAGE,
     available_languages,
+    catalog_errors,
     catalog_path,
     is_shipped,
     missing_messages,
@@ -24,10 +26,18 @@ from letterkit.i18n.languages import (
 def languages() -> None:
     """List the languages letters can be written in, and where your own catalogs go."""
     for lang in available_languages():
-        missing, needed = missing_messages(lang)
         path = catalog_path(lang)
         where = "" if lang == SOURCE_LANGUAGE or is_shipped(path) else f"  ({shown(path)})"
+        try:
+            missing, needed = missing_messages(lang)
+            errors = catalog_errors(lang)
+        except InputError as error:  # a catalog that cannot be read
+            click.echo(f"{lang}{where}  not ready: {error.problems[0].message}")
+            continue
         todo = f"  not ready: {missing} of {needed} messages to translate" if missing else ""
+        if errors:
+            todo += f"  not ready: {len(errors)} translations cannot be used (see "\
+                    "`letterkit i18n compile`)"
         click.echo(f"{lang}{where}{todo}")
     click.echo(f"your catalogs: {shown(user_locales_dir())} (${SETTING} to change)", err=True)
 

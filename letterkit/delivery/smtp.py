@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import email
 import email.policy
-import io
 import os
 import re
 import smtplib
@@ -285,15 +284,20 @@ def _read_log(log: Path) -> _Log:
             f"is damaged (it holds bytes that are not text), {unknown}; put back a good "
             "copy, or delete it if none of them was sent", file=str(log))
     delimiter = max(",;\t", key=text.splitlines()[0].count)
-    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(lines)]
+    try:  # a line at a time: no cell of a log holds a line break
+        lines = [next(csv.reader([line], delimiter=delimiter), [])
+                 for line in text.splitlines()]
+    except csv.Error as exc:
+        raise InputError.at(f"is damaged ({exc}), {unknown}; put back a good copy, or "
+                            "delete it if none of them was sent", file=str(log)) from None
+    header = [name.strip().lower() for name in lines[0]]
     if "message_id" not in header:
         raise InputError.at(
             f"is not a letterkit sent log (its first line has no message_id column), "
             f"{unknown}; put back the log letterkit wrote, or move this file away if none "
             "of them was sent", file=str(log))
     rows = []
-    for number, cells in enumerate(lines, 2):
+    for number, cells in enumerate(lines[1:], 2):
         if not any(cell.strip() for cell in cells):
             continue
         row = {name: cells[header.index(name)].strip()

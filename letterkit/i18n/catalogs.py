@@ -8,12 +8,14 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel.core import UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
 
 from letterkit.docx.find import template_files
 from letterkit.docx.messages import extract_messages
+from letterkit.errors import InputError
 from letterkit.i18n.formats import locale_for
 from letterkit.i18n.languages import (
     DOMAIN,
@@ -23,6 +25,8 @@ from letterkit.i18n.languages import (
     catalogs_changed,
     is_shipped,
     is_translated,
+    message_errors,
+    read_catalog,
     user_catalog_path,
     user_locales_dir,
 )
@@ -55,6 +59,12 @@ def update_catalogs(custom: Path | None = None, add: str | None = None
     template = template_catalog(custom)
     languages = [lang for lang in available_languages() if lang != SOURCE_LANGUAGE]
     if add:
+        add = add.lower()  # as --lang and a record's language are taken
+        try:
+            locale_for(add)
+        except (UnknownLocaleError, ValueError):
+            raise InputError.at(f"{add!r} is not a language code letterkit knows; give an "
+                                "ISO 639 code, such as hi or ta", field="language") from None
         languages.append(add)
     updated = []
     for lang in dict.fromkeys(languages):
@@ -92,11 +102,6 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=88, sort_output=False)
     write_atomic(path, buffer.getvalue(), force=True)
-
-
-def read_catalog(path: Path, locale: str) -> Catalog:
-    with path.open("rb") as fh:
-        return read_po(fh, locale=locale, domain=DOMAIN)
 
 
 @dataclass
@@ -139,8 +144,7 @@ def check_catalog(language: str, template: Catalog) -> CatalogReport:
             report.untranslated.append(shown)
         elif found.fuzzy:
             report.fuzzy.append(shown)
-    for message, errors in catalog.check():
-        report.errors += [f"{message.id!r}: {error}" for error in errors]
+    report.errors += message_errors(catalog)
     return report
 
 

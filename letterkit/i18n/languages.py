@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -61,7 +62,14 @@ def available_languages() -> list[str]:
 
 def ready_languages() -> list[str]:
     """The available languages whose catalogs translate every message letters need."""
-    return [lang for lang in available_languages() if not missing_messages(lang)[0]]
+    ready = []
+    for lang in available_languages():
+        try:
+            if not missing_messages(lang)[0] and not catalog_errors(lang):
+                ready.append(lang)
+        except InputError:
+            continue  # a catalog that cannot be read
+    return ready
 
 
 def catalogs_changed() -> None:
@@ -70,6 +78,7 @@ def catalogs_changed() -> None:
     _catalog.cache_clear()
     _translations.cache_clear()
     _missing.cache_clear()
+    _errors.cache_clear()
 
 
 @functools.cache
@@ -94,6 +103,13 @@ def check_language(lang: str, *, field: str | None = "language") -> str:
             field=field, expected=choices,
         )
     missing, needed = missing_messages(lang)
+    errors = catalog_errors(lang)
+    if errors:
+        raise InputError.at(
+            f"the {lang!r} catalog ({catalog_path(lang)}) has {len(errors)} translations "
+            f"letters cannot use, so no letter is written in it; the first: {errors[0]}; "
+            "fix them, then check with `letterkit i18n compile`",
+            field=field, expected="translations that keep their placeholders")
     if missing:
         raise InputError.at(
             f"the {lang!r} catalog ({catalog_path(lang)}) does not yet translate {missing} of "
@@ -109,6 +125,39 @@ def missing_messages(lang: str) -> tuple[int, int]:
     if lang == SOURCE_LANGUAGE:
         return 0, 0
     return _missing(*_version(catalog_path(lang)), lang)
+
+
+def catalog_errors(lang: str) -> tuple[str, ...]:
+    """The translations of a language's catalog that letters cannot use: placeholders
+    changed (Babel's checks), or text `%` cannot fill in (a bare `%`)."""
+    if lang == SOURCE_LANGUAGE:
+        return ()
+    return _errors(*_version(catalog_path(lang)), lang)
+
+
+@functools.cache
+def _errors(path: Path, _mtime: int, lang: str) -> tuple[str, ...]:
+    return tuple(message_errors(_catalog(path, _mtime, lang)))
+
+
+def message_errors(catalog: Catalog) -> list[str]:
+    """What is wrong with the catalog's translations, a line each."""
+    errors = [f"{message.id!r}: {error}" for message, found in catalog.check()
+              for error in found]
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        names = set(re.findall(r"%\((\w+)\)", " ".join(i for i in ids if i)))
+        if not names or message.fuzzy or not is_translated(message):
+            continue
+        strings = message.string if isinstance(message.string, tuple | list) \
+            else (message.string,)
+        for string in strings:
+            try:
+                str(string) % dict.fromkeys(names, 1)
+            except (KeyError, ValueError, TypeError) as exc:
+                errors.append(f"{ids[0]!r}: its translation {string!r} cannot be filled in "
+                              f"({exc})")
+    return errors
 
 
 def _version(path: Path) -> tuple[Path, int]:
@@ -139,8 +188,19 @@ def is_translated(message: Message) -> bool:
 
 @functools.cache
 def _catalog(path: Path, _mtime: int, lang: str) -> Catalog:
-    with path.open("rb") as fh:
-        return read_po(fh, locale=lang, domain=DOMAIN)
+    return read_catalog(path, lang)
+
+
+def read_catalog(path: Path, locale: str) -> Catalog:
+    """A .po catalog, or an InputError saying why it cannot be read."""
+    try:
+        with path.open("rb") as fh:
+            return read_po(fh, locale=locale, domain=DOMAIN)
+    except UnicodeDecodeError as exc:
+        raise InputError.at(f"is not UTF-8 text (byte {exc.object[exc.start]:#04x}); save "
+                            "it as UTF-8", file=str(path)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError.at(f"cannot be read as a catalog: {exc}", file=str(path)) from None
 
 
 def translations(lang: str) -> NullTranslations:
