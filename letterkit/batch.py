@@ -170,9 +170,13 @@ def run_batch(
     SIGTERM, when called from the main thread (`interrupted`): the rows in hand are
     finished first, so the manifest is whole. A resumed run makes the rest. With `jobs`
     above 1, a script calls this under `if __name__ == "__main__":` (Windows and macOS
-    start each worker by importing the script).
+    start each worker by importing the script). At most twice as many processes as CPUs
+    are started, whatever `jobs` asks.
     """
     started = time.perf_counter()
+    # More processes than twice the CPUs only wait for each other (and -j 1000 would
+    # start a thousand).
+    jobs = max(1, min(jobs, 2 * (os.cpu_count() or 1)))
     # Files are not flushed one by one: the whole batch is synced once at the end, where
     # the system can (Windows has no os.sync: there each file is flushed as it is written).
     sync = getattr(os, "sync", None)

@@ -331,3 +331,21 @@ def test_a_manifest_line_cut_short_inside_quotes_spoils_no_other(cli, tmp_path) 
     result = cli("batch", source, "-o", out, "--date", MEETING_DAY, "-j", "1", "--resume")
     assert 0 == result.exit_code, result.output
     assert disk_paths_and_hashes(out) == manifest_paths_and_hashes(out)
+
+
+def test_a_batch_starts_no_more_processes_than_twice_the_cpus(tmp_path, monkeypatch) -> None:
+    """`-j 1000` on a small machine starts at most twice as many workers as CPUs."""
+    from letterkit import batch
+
+    asked = []
+
+    class Pool(batch.ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs) -> None:
+            asked.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    source = write_csv(tmp_path / "in.csv", rows_like_sample(3))
+    summary = batch.run_batch(source, batch.WriteOptions(out_dir=tmp_path / "out"), jobs=1000)
+    assert [4] == asked and 3 == summary.rows

@@ -108,3 +108,15 @@ def test_without_libreoffice_pdf_says_how_to_install(cli, tmp_path, monkeypatch)
     assert not (tmp_path / "out").exists()
     assert 2 == cli("preview", record, "-k", "meeting").exit_code
     assert 0 == cli("render", record, "-o", str(tmp_path / "out")).exit_code
+
+
+def test_a_print_file_of_a_pdf_that_is_not_one_names_it(tmp_path) -> None:
+    """A kept PDF that is damaged is named in one error, not a PDFium traceback."""
+    from letterkit.delivery.pdf import joined_pdf
+    from letterkit.errors import LetterkitError
+
+    junk = tmp_path / "resolution.en.pdf"
+    junk.write_bytes(b"junk\n")
+    with pytest.raises(LetterkitError, match="cannot be put in the print file") as caught:
+        joined_pdf([junk])
+    assert str(junk) == caught.value.problems[0].file

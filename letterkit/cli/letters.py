@@ -68,7 +68,8 @@ def render(state: State, records: tuple[Path, ...], kinds: tuple[str, ...],
 @click.argument("csv_file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False))
 @letter_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Processes rendering at once. Default: the number of CPUs.")
+              help="Processes rendering at once. Default: the number of CPUs; at most "
+              "twice that.")
 @click.option("--fail-fast", is_flag=True,
               help="Stop at the first bad row, writing nothing after it (one row at a time).")
 @click.option("--resume", is_flag=True,
@@ -155,7 +156,7 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
                    err=True)
         sys.exit(130 if summary.interrupted else 2)
     if print_file is not None and printed:
-        pdfs = [path.read_bytes() for _, _, path in sorted(printed)]
+        pdfs = [path for _, _, path in sorted(printed)]
         write_atomic(print_file, joined_pdf(pdfs), force=force)
         click.echo(f"wrote {shown(print_file)}: {len(pdfs)} letters in row order, to print",
                    err=True)

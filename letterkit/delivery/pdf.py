@@ -251,14 +251,20 @@ def page_png(pdf: bytes, *, page: int = 0, dpi: int = 110) -> bytes:
         document.close()
 
 
-def joined_pdf(pdfs: list[bytes]) -> bytes:
-    """One PDF of many, their pages in order (a postal run's print file)."""
+def joined_pdf(pdfs: list[Path]) -> bytes:
+    """One PDF of many files, their pages in order (a postal run's print file); a file
+    that is not a PDF PDFium can read is a LetterkitError naming it."""
     import pypdfium2  # imported here: only print files and previews need it
 
     joined = pypdfium2.PdfDocument.new()
     try:
-        for data in pdfs:
-            source = pypdfium2.PdfDocument(data)
+        for path in pdfs:
+            try:
+                source = pypdfium2.PdfDocument(path.read_bytes())
+            except (OSError, pypdfium2.PdfiumError) as exc:
+                raise LetterkitError.at(f"cannot be put in the print file: {exc}; make it "
+                                        "again (delete it, then run with --resume)",
+                                        file=str(path)) from None
             try:
                 joined.import_pages(source)
             finally:

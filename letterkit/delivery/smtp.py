@@ -93,14 +93,22 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One .eml file read and checked, ready to send."""
+    """One .eml file read and checked, ready to send. Its bytes are read again when they
+    are needed, so that thousands of messages with attachments are not all held at once."""
 
     path: Path
-    raw: bytes
     message_id: str
     sender: str
     recipients: list[str]
     subject: str
+
+    @property
+    def raw(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except OSError as exc:
+            raise LetterkitError.at(f"cannot be read: {exc.strerror}", file=str(self.path)
+                                    ) from None
 
     @property
     def kind(self) -> str:
@@ -152,8 +160,7 @@ def read_outgoing(path: Path) -> Outgoing:
     if len(message.get_all("Resent-Date", [])) > 1:
         raise InputError.at("it has been resent more than once (two Resent- blocks); not "
                             "an email letterkit can send", file=str(path))
-    return Outgoing(path, raw, message_id, senders[0], list(dict.fromkeys(recipients)),
-                    subject)
+    return Outgoing(path, message_id, senders[0], list(dict.fromkeys(recipients)), subject)
 
 
 @dataclass(frozen=True)
