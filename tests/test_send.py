@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import errno
 import os
 import subprocess
 import sys
@@ -546,3 +547,20 @@ def test_a_sent_log_with_a_cell_too_long_to_read_is_one_line(cli, smtp_server,
     result = send(cli, port, "--dry-run", str(letters))
     assert 2 == result.exit_code
     assert f"{log}: is damaged" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_folder_that_cannot_be_written_sends_nothing(cli, smtp_server, letters,
+                                                       monkeypatch) -> None:
+    """A folder where nothing can be written (a read-only share): its messages are not
+    sent, since their sending could not be logged, and the folder is named."""
+    mailbox, port = smtp_server
+
+    class ReadOnly(FileLock):
+        def acquire(self, *args, **kwargs):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self.lock_file))
+
+    monkeypatch.setattr(smtp, "FileLock", ReadOnly)
+    result = send(cli, port, str(letters))
+    assert 1 == result.exit_code
+    assert "Read-only file system" in result.stderr
+    assert [] == mailbox.messages
