@@ -37,6 +37,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;।])\s+|\n+")
 # Words that end in a full stop without ending the sentence: "policy No. 3", "నం. 3".
 _SHORT_FORM = re.compile(r"(?<![\w.])(?:(?:dr|mr|mrs|ms|prof|st|rs|vs|e\.g|i\.e|డా|ప్రొ|శ్రీ|రూ)"
                          r"|(?P<number>no|nos|ref|నం))\.$", re.IGNORECASE)
+_LONGEST_SHORT_FORM = 8  # characters, with its full stop
 _ABBREVIATION = re.compile(r"(?<![\w+&-])([A-Z][A-Z0-9&+]{1,7})(?![\w&+-])")
 
 _Fold = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
@@ -47,7 +48,10 @@ _SPELLING_FOLDS: list[_Fold] = [  # Telugu spelt several ways; regular expressio
 ]
 _FOLDS: list[_Fold] = [  # spellings that vary in real text, made one before matching
     # links and addresses are not wording: blanked, keeping their length
-    (re.compile(r"\b(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    # (An address's name starts where a run of its characters does, and is at most 64
+    # long, as the mail rules say: so a long run of letters is read once, not once from
+    # each of its letters.)
+    (re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+"),
      lambda m: " " * len(m.group(0))),
     # words in quotation marks are someone else's (what the customer was told)
     (re.compile("\u2018[^\u2019\n]{1,200}\u2019|\u201c[^\u201d\n]{1,200}\u201d|"
@@ -319,7 +323,10 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
     """Where the text's sentences start and end."""
     start = 0
     for gap in _SENTENCE_END.finditer(text):
-        short = None if "\n" in gap.group(0) else _SHORT_FORM.search(text, start, gap.start())
+        # Only the last word before the gap can be a short form ("prof.", "e.g."): looking
+        # from the sentence's start each time would read a long sentence again and again.
+        short = None if "\n" in gap.group(0) else _SHORT_FORM.search(
+            text, max(start, gap.start() - _LONGEST_SHORT_FORM), gap.start())
         if short and (not short.group("number") or text[gap.end():gap.end() + 1].isdigit()):
             continue  # "Dr. Rao", "No. 3": the sentence goes on
         yield start, gap.start()
