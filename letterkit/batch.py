@@ -55,6 +55,9 @@ MANIFEST_COLUMNS = ("row", "reference", "kind", "language", "path", "sha256")
 ERROR_COLUMNS = ("row", "reference", "field", "message")
 # Rows go to the workers in chunks (fewer hand-offs), and only a few chunks per worker are
 # in flight at once, so memory stays flat however long the CSV is.
+# A path the system gave as bytes that are not UTF-8 (an old share's folder name) is
+# written as \xff in our CSVs rather than stopping the run.
+_UNSPEAKABLE = "backslashreplace"
 CHUNK_ROWS = 8
 CHUNKS_IN_FLIGHT_PER_JOB = 4
 
@@ -415,7 +418,8 @@ class _Manifest:
         try:
             cut_short = self.path.exists() and not self.path.read_bytes().endswith(b"\n") \
                 and self.path.stat().st_size > 0
-            self.fh = self.path.open("a", encoding=CSV_ENCODING, newline="")
+            self.fh = self.path.open("a", encoding=CSV_ENCODING, newline="",
+                                     errors=_UNSPEAKABLE)
             if self.fh.tell() == 0:
                 self.fh.write(csv_text([MANIFEST_COLUMNS]))
             elif cut_short:
@@ -519,7 +523,7 @@ def _sha256(path: Path) -> str | None:
 
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:
-    return csv_text(rows).encode(CSV_ENCODING)
+    return csv_text(rows).encode(CSV_ENCODING, errors=_UNSPEAKABLE)
 
 
 class _RowProblems:
@@ -535,7 +539,8 @@ class _RowProblems:
 
     def __enter__(self) -> _RowProblems:
         try:
-            self.fh = self.partial.open("w", encoding=CSV_ENCODING, newline="")
+            self.fh = self.partial.open("w", encoding=CSV_ENCODING, newline="",
+                                        errors=_UNSPEAKABLE)
         except OSError as error:
             raise cannot_write(self.partial, error) from None
         return self

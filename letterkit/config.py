@@ -80,9 +80,13 @@ def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = N
                       platform: str = sys.platform) -> list[Path]:
     """Where a config file is looked for when none is named, in order."""
     env = os.environ if env is None else env
-    cwd = Path.cwd() if cwd is None else cwd
-    return [cwd / "letterkit.yaml", *(folder / "config.yaml"
-                                      for folder in user_folders("config", env, platform))]
+    if cwd is None:
+        try:
+            cwd = Path.cwd()
+        except OSError:  # the current folder was deleted (a terminal left in it)
+            cwd = None
+    here = [cwd / "letterkit.yaml"] if cwd is not None else []
+    return [*here, *(folder / "config.yaml" for folder in user_folders("config", env, platform))]
 
 
 def load_config(

@@ -137,18 +137,17 @@ def check_output_folder(out_dir: Path) -> None:
 
 def check_folder(out_dir: Path, reference: str) -> None:
     """Refuse to write a reference's letters into a folder that is there already but is
-    not its own: a link leading outside out_dir, or (on a disk that ignores case) the
-    folder of a reference that differs only in case."""
+    not its own: a link (to another complaint's folder, the output folder itself, or
+    outside it), or (on a disk that ignores case) the folder of a reference that differs
+    only in case."""
     name = safe_folder_name(reference)
     folder = out_dir / name
     if not os.path.lexists(folder):
         return
-    root = os.path.realpath(out_dir)
-    target = os.path.realpath(folder)
-    if os.path.commonpath([root, target]) != root:
-        raise CannotWrite.at(f"is a link to {target}, outside {out_dir}; letterkit writes "
-                             "only inside the output folder: remove the link",
-                             file=str(folder), code=LOCKED)
+    if os.path.islink(folder):
+        raise CannotWrite.at(f"is a link to {os.path.realpath(folder)}; letterkit writes each "
+                             "complaint's letters in a folder of its own, never through a "
+                             "link: remove the link", file=str(folder), code=LOCKED)
     on_disk = _names_in(out_dir, name)
     if on_disk is not None and on_disk != name:
         raise InputError.at(
@@ -246,14 +245,14 @@ def own_file(path: Path, what: str) -> bool:
     else under its name (a folder, a device, a pipe), which would be read forever or wait
     for a writer, is refused in one line."""
     try:
-        mode = os.stat(path).st_mode
+        mode = os.lstat(path).st_mode  # a link is refused: it would be written through
     except (FileNotFoundError, NotADirectoryError):
         return False
     except OSError as error:
         raise InputError.at(f"cannot be read: {error.strerror or error}", file=str(path)
                             ) from None
     if not stat.S_ISREG(mode):
-        raise InputError.at(f"is not a file but a folder, a device or a pipe, where "
+        raise InputError.at(f"is not a file but a folder, a link, a device or a pipe, where "
                             f"letterkit keeps {what}: move it away, then run again",
                             file=str(path))
     return True

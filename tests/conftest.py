@@ -91,16 +91,21 @@ def custom_template(tmp_path: Path) -> Callable[..., Path]:
 
 class Mailbox:
     """An SMTP handler keeping what it accepts; it refuses any address starting `refused`,
-    and the next `busy` messages with a temporary 451."""
+    the next `busy` messages with a temporary 451, and an address starting `later` the
+    next `later` times it is given."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.busy = 0
         self.refused_for_now = 0
+        self.later = 0  # RCPT answers of 451 still to give an address starting `later`
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.startswith("refused"):
             return "550 5.1.1 no such mailbox here"
+        if address.startswith("later") and self.later:
+            self.later -= 1
+            return "451 4.2.1 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

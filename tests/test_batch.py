@@ -315,7 +315,7 @@ def test_a_pipe_where_the_batch_keeps_its_lists_is_refused(cli, tmp_path, name) 
     os.mkfifo(out / name)
     result = cli("batch", data_path("samples") / "complaints.csv", "-o", out)
     assert 2 == result.exit_code
-    assert f"{out / name}: is not a file but a folder, a device or a pipe" in result.stderr
+    assert f"{out / name}: is not a file but a folder, a link, a device or a pipe" in result.stderr
     assert [name] == [p.name for p in out.iterdir()]
 
 

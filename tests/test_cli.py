@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from letterkit import __version__
 from letterkit.output import safe_folder_name
@@ -280,3 +283,32 @@ def test_templates_list_shows_every_kind(cli) -> None:
     assert 4 * 2 * 2 == len(lines)
     assert any(line.startswith("follow-up") and "follow-up-semi-block.docx" in line
                for line in lines)
+
+
+def test_a_date_far_off_is_a_typo_caught(cli, tmp_path, write_record, sample_data) -> None:
+    """--date outside 1900 to 2200 (0001-01-01, 9999-12-31) is refused in one line."""
+    for day in ("0001-01-01", "9999-12-31"):
+        result = cli("render", write_record(sample_data), "-o", tmp_path / "out",
+                     "--date", day)
+        assert 2 == result.exit_code
+        assert f"{day} is outside the years letterkit takes (1900 to 2200)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows keeps a folder in use")
+def test_run_from_a_folder_that_was_deleted(tmp_path, write_record, sample_data) -> None:
+    """A terminal left in a folder since deleted: letters are made and reported, with no
+    traceback."""
+    import letterkit
+
+    record, out = write_record(sample_data), tmp_path / "out"
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = (f'cd "{gone}" && rmdir "{gone}" && "{sys.executable}" -m letterkit render '
+              f'"{record}" -o "{out}" --date 2026-11-25 -k acknowledgement')
+    env = dict(os.environ, PYTHONPATH=str(Path(letterkit.__file__).parents[1]))
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, env=env,
+                            check=False)
+    assert 0 == result.returncode, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "CMP-2026-0142" / "acknowledgement.en.docx").is_file()

@@ -522,7 +522,7 @@ def test_a_sent_log_that_is_no_file_is_refused_not_read_forever(cli, smtp_server
      "folder": log.mkdir}[what]()
     result = send(cli, port, str(letters))
     assert 2 == result.exit_code
-    assert f"{log}: is not a file but a folder, a device or a pipe" in result.stderr
+    assert f"{log}: is not a file but a folder, a link, a device or a pipe" in result.stderr
     assert [] == mailbox.messages
 
 
@@ -564,3 +564,43 @@ def test_a_folder_that_cannot_be_written_sends_nothing(cli, smtp_server, letters
     assert 1 == result.exit_code
     assert "Read-only file system" in result.stderr
     assert [] == mailbox.messages
+
+
+def test_a_recipient_refused_for_now_is_tried_again_alone(smtp_server, tmp_path, cli,
+                                                          write_record, sample_data) -> None:
+    """The customer's server busy (451) while the colleague in Cc is accepted: the
+    customer is tried again after a wait, and gets the message; refused for longer than
+    the retries, the customer is reported, not counted as sent to."""
+    mailbox, port = smtp_server
+    sample_data["customer"]["email"] = "later.customer@example.com"
+    out = tmp_path / "out"
+    cli("render", write_record(sample_data), "-o", out, "-k", "resolution", "--date",
+        "2026-11-26")
+    waits: list[float] = []
+    mailbox.later = 2
+    report = send_all(read_messages([out]), SmtpSettings("127.0.0.1", port),
+                      sleep=waits.append)
+    assert [] == report.refused and 1 == len(report.sent)
+    assert [["later.customer@example.com", "suresh.kumar@deccanhome.example"]] == [
+        sorted(rcpt) for rcpt in [[r for _, rs, _ in mailbox.messages for r in rs]]]
+    assert [5.0, 10.0] == waits
+
+    (out / "CMP-2026-0142" / "sent.csv").unlink()
+    mailbox.later = 10
+    report = send_all(read_messages([out]), SmtpSettings("127.0.0.1", port),
+                      sleep=lambda seconds: None)
+    assert ["later.customer@example.com"] == [p.message.split("refused ")[1].split(":")[0]
+                                               for p in report.refused]
+
+
+def test_a_dry_run_shows_who_gets_a_copy_unseen(cli, tmp_path, smtp_server) -> None:
+    """--dry-run names the Bcc recipients a message also goes to (a few, and how many
+    more), so the person checking sees everyone who will get it."""
+    _, port = smtp_server
+    bcc = ", ".join(f"u{n}@example.com" for n in range(10))
+    odd = tmp_path / "bcc.eml"
+    odd.write_text(f"From: a@example.com\nTo: b@example.com\nBcc: {bcc}\n"
+                   "Message-ID: <bcc1@example.com>\nSubject: hi\n\nbody\n", encoding="utf-8")
+    result = send(cli, port, "--dry-run", str(odd))
+    assert 0 == result.exit_code
+    assert "Bcc:     u0@example.com, u1@example.com, u2@example.com and 7 more" in result.stdout

@@ -30,7 +30,7 @@ from letterkit.errors import (
 )
 from letterkit.i18n.languages import check_language
 from letterkit.kinds import KINDS
-from letterkit.record import LAYOUTS
+from letterkit.record import FIRST_YEAR, LAST_YEAR, LAYOUTS
 from letterkit.sources import column_map
 from letterkit.writing import RecordOutcome, WriteOptions
 
@@ -133,6 +133,9 @@ def _language(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: dt.datetime | None
           ) -> dt.date | None:
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise click.BadParameter(f"{value.date().isoformat()} is outside the years letterkit takes "
+                                 f"({FIRST_YEAR} to {LAST_YEAR}); a typo?")
     return value.date() if value is not None else None
 
 
@@ -232,5 +235,5 @@ def shown(path: Path) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError):  # OSError: the current folder was deleted
         return str(path)

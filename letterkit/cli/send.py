@@ -111,6 +111,9 @@ def show_message(item: Outgoing, to: str | None) -> None:
         click.echo(f"  To:      {summary.to}")
         if summary.cc:
             click.echo(f"  Cc:      {summary.cc}")
+        if summary.bcc:
+            more = f" and {len(summary.bcc) - 3} more" if len(summary.bcc) > 3 else ""
+            click.echo(f"  Bcc:     {', '.join(summary.bcc[:3])}{more}")
     click.echo(f"  From:    {summary.sender}")
     click.echo(f"  Subject: {summary.subject}")
     for name, size in summary.attachments:

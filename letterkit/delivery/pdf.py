@@ -262,9 +262,8 @@ def joined_pdf(pdfs: list[Path]) -> bytes:
             try:
                 source = pypdfium2.PdfDocument(path.read_bytes())
             except (OSError, pypdfium2.PdfiumError) as exc:
-                raise LetterkitError.at(f"cannot be put in the print file: {exc}; make it "
-                                        "again (delete it, then run with --resume)",
-                                        file=str(path)) from None
+                raise LetterkitError.at(f"cannot be put in the print file: {exc}; delete "
+                                        "it, and make it again", file=str(path)) from None
             try:
                 joined.import_pages(source)
             finally:

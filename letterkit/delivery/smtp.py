@@ -170,6 +170,7 @@ class Summary:
     sender: str
     to: str
     cc: str
+    bcc: list[str]  # who also gets it, unseen by the others
     subject: str
     attachments: list[tuple[str, int]]  # file name and size in bytes
     first_lines: list[str]
@@ -187,8 +188,11 @@ def summarise(outgoing: Outgoing, lines: int = 3) -> Summary:
     attachments = [(part.get_filename() or "(unnamed)",
                     len(part.get_payload(decode=True) or b""))
                    for part in message.iter_attachments()]
+    shown_to = set(getaddresses([str(message.get("To", "")), str(message.get("Cc", ""))]))
+    bcc = [address for address in outgoing.recipients
+           if address not in {a for _, a in shown_to}]
     return Summary(str(message.get("From", "")), str(message.get("To", "")),
-                   str(message.get("Cc", "")), outgoing.subject, attachments,
+                   str(message.get("Cc", "")), bcc, outgoing.subject, attachments,
                    [line.strip() for line in text.splitlines() if line.strip()][:lines])
 
 
@@ -557,20 +561,38 @@ def _deliver(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients:
     if international:
         _check_smtputf8(smtp, sender, international)
         data = _as_written(message)
-    wait = FIRST_WAIT
+    # Recipients refused for now (4xx) are tried again, on their own, after each wait:
+    # a customer whose server was busy while a colleague in Cc got it is not left out.
+    wait, pending, delivered = FIRST_WAIT, recipients, False
+    refused: dict[str, tuple[int, bytes]] = {}
     for attempt in range(RETRIES + 1):
+        last = attempt == RETRIES
         try:
             if international:
-                return smtp.sendmail(sender, recipients, data,
-                                     mail_options=["SMTPUTF8", "BODY=8BITMIME"])
-            return smtp.send_message(message, sender, recipients)
-        except smtplib.SMTPRecipientsRefused as exc:
-            temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
-            if not temporary or attempt == RETRIES:
+                now = smtp.sendmail(sender, pending, data,
+                                    mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+            else:
+                now = smtp.send_message(message, sender, pending)
+            delivered = True
+        except smtplib.SMTPRecipientsRefused as exc:  # every one of `pending`
+            now = exc.recipients
+            if not delivered and (last or all(code >= 500 for code, _ in now.values())):
                 raise
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            if not 400 <= exc.smtp_code < 500 or attempt == RETRIES:
+            if 400 <= exc.smtp_code < 500 and not last:
+                sleep(wait)
+                wait *= 2
+                continue
+            if not delivered:
                 raise
+            error = exc.smtp_error if isinstance(exc.smtp_error, bytes) \
+                else str(exc.smtp_error).encode()
+            now = dict.fromkeys(pending, (exc.smtp_code, error))
+        later = {address: reply for address, reply in now.items() if 400 <= reply[0] < 500}
+        refused.update({a: reply for a, reply in now.items() if a not in later})
+        if not later or last:
+            return refused | later
+        pending = list(later)
         sleep(wait)
         wait *= 2
     raise AssertionError("unreachable")
