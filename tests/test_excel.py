@@ -366,3 +366,14 @@ def test_a_letter_made_anew_on_resume_replaces_its_companions(cli, tmp_path) -> 
     (attached,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert attached.get_content().encode().replace(b"\r\n", b"\n") == \
         (folder / "meeting.en.ics").read_bytes().replace(b"\r\n", b"\n")
+
+
+def test_check_refuses_the_repeated_references_batch_refuses(cli, tmp_path) -> None:
+    """`check` on a sheet whose rows repeat a reference names the repeats, as `batch`
+    would refuse them, instead of calling the sheet clean."""
+    rows = sample_rows()
+    source = as_excel([rows[0], rows[0], dict(rows[0], reference="cmp-2026-0142")],
+                      tmp_path / "in.csv")
+    result = cli("check", source, "--date", DAY)
+    assert 2 == result.exit_code
+    assert 2 == result.stderr.count("is row 2's reference too")

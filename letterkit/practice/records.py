@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from letterkit.config import Config
-from letterkit.errors import LATE, PRACTICE, LetterkitError, Problem
+from letterkit.errors import LATE, PRACTICE, InputError, LetterkitError, Problem
 from letterkit.inputs import records_in
 from letterkit.kinds import Kind, kinds_among
+from letterkit.output import FolderClaims
 from letterkit.practice.wording import WordLists, word_lists
 from letterkit.record import Record
 
@@ -118,7 +119,15 @@ def check_file(
     config = config or Config()
     lists = word_lists(config.practice_words)
     kinds = list(kinds)
+    claims = FolderClaims()  # a reference twice in a sheet: as `batch` refuses it
     for row, record in records_in(path, config, columns):
+        if not isinstance(record, LetterkitError):
+            first = claims.earlier(record.reference, row)
+            if first is not None:
+                record = InputError.at(
+                    f"{record.reference!r} is row {first[0]}'s reference too (or differs from "
+                    "it only in case); each complaint needs a reference of its own",
+                    file=str(path), row=row, field="reference")
         if isinstance(record, LetterkitError):
             yield RecordCheck(str(path), row, [], [], record)
             continue
