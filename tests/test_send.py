@@ -604,3 +604,26 @@ def test_a_dry_run_shows_who_gets_a_copy_unseen(cli, tmp_path, smtp_server) -> N
     result = send(cli, port, "--dry-run", str(odd))
     assert 0 == result.exit_code
     assert "Bcc:     u0@example.com, u1@example.com, u2@example.com and 7 more" in result.stdout
+
+
+def test_one_letter_made_into_two_folders_goes_once(cli, smtp_server, tmp_path,
+                                                    write_record, sample_data) -> None:
+    """The same record rendered into two folders, both named to one send: each message
+    goes once."""
+    mailbox, port = smtp_server
+    record = write_record(sample_data)
+    for name in ("a", "b"):
+        cli("render", record, "-o", tmp_path / name, "--date", "2026-11-25")
+    result = send(cli, port, str(tmp_path / "a"), str(tmp_path / "b"))
+    assert 0 == result.exit_code, result.output
+    assert 3 == len(mailbox.messages)
+
+
+def test_a_user_name_beyond_ascii_is_one_line(cli, smtp_server, letters) -> None:
+    """A login name the server's AUTH cannot carry is one line, not a traceback."""
+    mailbox, port = smtp_server
+    result = send(cli, port, "--user", "రవి", str(letters),
+                  env={"LETTERKIT_SMTP_PASSWORD": "s3cret"})
+    assert 1 == result.exit_code
+    assert "failed" in result.stderr and "Traceback" not in result.output
+    assert [] == mailbox.messages

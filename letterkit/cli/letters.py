@@ -100,7 +100,8 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
         if not pdf:
             raise InputError.at("a print file is made of the letters' PDFs: add --pdf",
                                 field="--print")
-        if print_file.exists() and not force:  # said now, not after the whole run
+        # Said now, not after the whole run; a resumed run makes it anew from every PDF.
+        if print_file.exists() and not (force or resume):
             raise OutputExists.at("already exists", file=str(print_file), code=EXISTS)
     source = open_csv(csv_file, {"tab": "\t"}.get(delimiter or "", delimiter),
                       state.column_map(columns_file))
@@ -157,7 +158,7 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
         sys.exit(130 if summary.interrupted else 2)
     if print_file is not None and printed:
         pdfs = [path for _, _, path in sorted(printed)]
-        write_atomic(print_file, joined_pdf(pdfs), force=force)
+        write_atomic(print_file, joined_pdf(pdfs), force=force or resume)
         click.echo(f"wrote {shown(print_file)}: {len(pdfs)} letters in row order, to print",
                    err=True)
     sys.exit(1 if summary.failed_rows else 0)

@@ -401,7 +401,7 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
         smtp.close()
         raise LetterkitError.at(f"{where} refused the login for {settings.user}: "
                                 f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException, UnicodeError) as exc:  # a name beyond ASCII
         smtp.close()
         raise LetterkitError.at(f"the mail server {where} failed: {exc}") from None
     return smtp
@@ -426,9 +426,10 @@ FIRST_WAIT = 5.0
 def plan_sends(messages: list[Outgoing], choice: SendChoice = SendChoice()
                ) -> tuple[list[Outgoing], list[tuple[Path, str]]]:
     """The messages a run would send, in order, and those skipped as sent before (with
-    when): each message once however often named, of the kinds chosen, up to the limit."""
+    when): each message once however often named (or made, in two folders), of the kinds
+    chosen, up to the limit."""
     logs: dict[Path, dict[str, str]] = {}  # each folder's log, read once
-    todo: dict[tuple[Path, str], Outgoing] = {}
+    todo: dict[str, Outgoing] = {}
     before: list[tuple[Path, str]] = []
     for outgoing in messages:
         if choice.kinds and outgoing.kind not in choice.kinds:
@@ -440,7 +441,7 @@ def plan_sends(messages: list[Outgoing], choice: SendChoice = SendChoice()
         if sent_at:
             before.append((outgoing.path, sent_at))
         else:
-            todo.setdefault((log, outgoing.message_id), outgoing)
+            todo.setdefault(outgoing.message_id, outgoing)
     chosen = list(todo.values())
     return (chosen if choice.limit is None else chosen[:choice.limit]), before
 
