@@ -53,11 +53,11 @@ from letterkit.writing import RecordOutcome, WriteOptions, write_records
 
 MANIFEST_COLUMNS = ("row", "reference", "kind", "language", "path", "sha256")
 ERROR_COLUMNS = ("row", "reference", "field", "message")
-# Rows go to the workers in chunks (fewer hand-offs), and only a few chunks per worker are
-# in flight at once, so memory stays flat however long the CSV is.
 # A path the system gave as bytes that are not UTF-8 (an old share's folder name) is
 # written as \xff in our CSVs rather than stopping the run.
 _UNSPEAKABLE = "backslashreplace"
+# Rows go to the workers in chunks (fewer hand-offs), and only a few chunks per worker are
+# in flight at once, so memory stays flat however long the CSV is.
 CHUNK_ROWS = 8
 CHUNKS_IN_FLIGHT_PER_JOB = 4
 
@@ -104,11 +104,11 @@ class BatchSummary:
     seconds: float = 0.0
     stopped_early: bool = False  # at the first bad row (fail_fast)
     # Why the run stopped before the end of the sheet, for another reason than a bad row
-    # (a full disk, Ctrl-C, a worker process that died); the rows left are made by a
-    # resumed run.
+    # (a full disk, a worker process that died), or why its lists could not be written at
+    # the end; the rows left are made by a resumed run.
     stopped_by: Problem | None = None
-    interrupted: bool = False  # by Ctrl-C or SIGTERM
-    changed: int = 0  # files kept whose content differs from the manifest's hash (resume)
+    interrupted: bool = False  # by Ctrl-C or SIGTERM; the rows left, too
+    changed: int = 0  # letter files changed since the manifest listed them (new hashes)
 
     @property
     def letters_per_second(self) -> float:

@@ -36,11 +36,6 @@ class Letter:
         return f"{self.kind}.{self.language}.{ext}"
 
     @staticmethod
-    def kind_of_file(path: Path) -> str:
-        """The kind of letter a file made by `filename` belongs to (`resolution.en.pdf`)."""
-        return path.name.split(".", 1)[0]
-
-    @staticmethod
     def file_parts(name: str) -> tuple[str, str] | None:
         """(kind, language) of a file named as `filename` names a letter's files
         (`follow-up.te.eml`), or None for any other file."""

@@ -122,7 +122,7 @@ class FolderClaims:
 
     def earlier(self, reference: str, who: object) -> tuple[object, str] | None:
         """Who claimed `reference`'s folder before `who`, and with which reference."""
-        key = unicodedata.normalize("NFC", safe_folder_name(reference)).casefold()
+        key = safe_folder_name(reference).casefold()  # NFC already
         first = self.seen.setdefault(key, (who, reference))
         return None if first[0] == who else first
 

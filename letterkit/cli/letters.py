@@ -116,9 +116,10 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
     def on_row(result: RowResult) -> None:
         bar.update(1)
         if print_file is not None:
-            printed.extend((result.row, KINDS.index(Letter.kind_of_file(path)), path)
+            printed.extend((result.row, KINDS.index(parts[0]), path)
                            for path in [*(f.path for f in result.outcome.written),
-                                        *result.outcome.existing] if path.suffix == ".pdf")
+                                        *result.outcome.existing]
+                           if path.suffix == ".pdf" and (parts := Letter.file_parts(path.name)))
         for line in row_lines(result, str(source.path)):
             if interactive:
                 bar.write(line, file=sys.stderr)  # above the bar, which stays

@@ -111,9 +111,11 @@ class Outgoing:
                                     ) from None
 
     @property
-    def kind(self) -> str:
-        """The kind of letter it carries, from its name (`<kind>.<lang>.eml`)."""
-        return Letter.kind_of_file(self.path)
+    def kind(self) -> str | None:
+        """The kind of letter it carries, from its name (`<kind>.<lang>.eml`); None for an
+        email letterkit did not name."""
+        parts = Letter.file_parts(self.path.name)
+        return parts[0] if parts else None
 
 
 @dataclass
@@ -325,58 +327,58 @@ def _read_log(log: Path) -> _Log:
     return _Log(rows, as_written)
 
 
-class _SentLogs:
-    """The logs a run writes to. Those already there are read (and written again as
-    letterkit writes them, if Excel saved them its own way) and tried for writing before
-    anything is sent: one that cannot be read or written stops the run before a message
-    goes, never after one went unlogged. While a message goes, its folder is locked, and
-    its log read again under the lock, so two sends of one folder at once (two people, a
-    double click, a scheduled run) never send a message twice."""
+def _ready_logs(logs: Iterable[Path]) -> None:
+    """Make ready the logs a run writes to, before anything is sent: those already there
+    are read (and written again as letterkit writes them, if Excel saved them its own
+    way) and tried for writing, so one that cannot be read or written stops the run
+    before a message goes, never after one went unlogged."""
+    for log in logs:
+        existing = _read_log(log)
+        if not existing.as_written:
+            write_atomic(log, _UTF8_BOM + csv_text(
+                [LOG_COLUMNS, *(row.values() for row in existing.rows)]).encode(),
+                force=True, program="Excel")
+        check_writable(log, _LOG_WHAT)
 
-    def __init__(self, logs: Iterable[Path]) -> None:
-        for log in logs:
-            existing = _read_log(log)
-            if not existing.as_written:
-                write_atomic(log, _UTF8_BOM + csv_text(
-                    [LOG_COLUMNS, *(row.values() for row in existing.rows)]).encode(),
-                    force=True, program="Excel")
-            check_writable(log, _LOG_WHAT)
 
-    @contextlib.contextmanager
-    def sending(self, outgoing: Outgoing, check: bool) -> Iterator[str | None]:
-        """Hold the message's folder while it goes; yields when it was sent, if another
-        run sent it meanwhile (with `check`), else None."""
-        folder = outgoing.path.parent
-        lock = FileLock(folder / LOCK_NAME, timeout=LOCK_WAIT)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise LetterkitError.at(
-                f"another letterkit send has been sending from this folder for "
-                f"{LOCK_WAIT:.0f} s; not sent, so as never to send it twice: run again once "
-                "that one has finished", file=str(outgoing.path)) from None
-        except OSError as error:
-            raise cannot_write(folder / LOCK_NAME, error) from None
-        try:
-            yield already_sent(sent_log(outgoing.path)).get(outgoing.message_id) \
-                if check else None
-        finally:
-            lock.release()
+@contextlib.contextmanager
+def _sending(outgoing: Outgoing, check: bool) -> Iterator[str | None]:
+    """Hold the message's folder while it goes, so that two sends of one folder at once
+    (two people, a double click, a scheduled run) never send a message twice: yields when
+    it was sent, if another run sent it meanwhile (its log is read again under the lock,
+    with `check`), else None."""
+    folder = outgoing.path.parent
+    lock = FileLock(folder / LOCK_NAME, timeout=LOCK_WAIT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LetterkitError.at(
+            f"another letterkit send has been sending from this folder for "
+            f"{LOCK_WAIT:.0f} s; not sent, so as never to send it twice: run again once "
+            "that one has finished", file=str(outgoing.path)) from None
+    except OSError as error:
+        raise cannot_write(folder / LOCK_NAME, error) from None
+    try:
+        yield already_sent(sent_log(outgoing.path)).get(outgoing.message_id) \
+            if check else None
+    finally:
+        lock.release()
 
-    def add(self, log: Path, outgoing: Outgoing, refused: Iterable[str],
-            when: dt.datetime, recipients: list[str]) -> None:
-        """Note a message the server accepted: a new log gets its header and this first
-        line in one write, so no log is ever left without the message it was made for."""
-        new = not own_file(log, _LOG_WHAT)
-        try:
-            with log.open("a", encoding=CSV_ENCODING, newline="") as fh:
-                fh.write(csv_text([*([LOG_COLUMNS] if new else []), [
-                    when.isoformat(timespec="seconds"), outgoing.message_id,
-                    outgoing.path.name, " ".join(recipients), " ".join(refused)]]))
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as error:
-            raise cannot_write(log, error, "Excel") from None
+
+def _log_sent(log: Path, outgoing: Outgoing, refused: Iterable[str], when: dt.datetime,
+              recipients: list[str]) -> None:
+    """Note a message the server accepted: a new log gets its header and this first
+    line in one write, so no log is ever left without the message it was made for."""
+    new = not own_file(log, _LOG_WHAT)
+    try:
+        with log.open("a", encoding=CSV_ENCODING, newline="") as fh:
+            fh.write(csv_text([*([LOG_COLUMNS] if new else []), [
+                when.isoformat(timespec="seconds"), outgoing.message_id,
+                outgoing.path.name, " ".join(recipients), " ".join(refused)]]))
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as error:
+        raise cannot_write(log, error, "Excel") from None
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:
@@ -468,15 +470,15 @@ def send_all(
     todo, report.already_sent = plan_sends(messages, choice)
     if not todo:
         return report
-    logs = _SentLogs(dict.fromkeys(_log_for(outgoing, choice) for outgoing in todo))
-    return _send(todo, logs, settings, choice, report, per_minute, now, on_sent, clock, sleep)
+    _ready_logs(dict.fromkeys(_log_for(outgoing, choice) for outgoing in todo))
+    return _send(todo, settings, choice, report, per_minute, now, on_sent, clock, sleep)
 
 
 def _log_for(outgoing: Outgoing, choice: SendChoice) -> Path:
     return outgoing.path.parent / TEST_LOG_NAME if choice.to else sent_log(outgoing.path)
 
 
-def _send(todo: list[Outgoing], logs: _SentLogs, settings: SmtpSettings, choice: SendChoice,
+def _send(todo: list[Outgoing], settings: SmtpSettings, choice: SendChoice,
           report: SendReport, per_minute: float | None, now: Callable[[], dt.datetime],
           on_sent: Callable[[Outgoing, list[str]], None], clock: Callable[[], float],
           sleep: Callable[[float], object]) -> SendReport:
@@ -490,12 +492,12 @@ def _send(todo: list[Outgoing], logs: _SentLogs, settings: SmtpSettings, choice:
                 if wait > 0:
                     sleep(wait)
             try:
-                with logs.sending(outgoing, check=not choice.to) as sent_at:
+                with _sending(outgoing, check=not choice.to) as sent_at:
                     if sent_at:  # by another run, since this one began
                         report.already_sent.append((outgoing.path, sent_at))
                         continue
                     last = clock()
-                    if not _send_one(smtp, outgoing, logs, choice, report, now(), on_sent,
+                    if not _send_one(smtp, outgoing, choice, report, now(), on_sent,
                                      sleep):
                         break
             except LetterkitError as error:
@@ -508,7 +510,7 @@ def _send(todo: list[Outgoing], logs: _SentLogs, settings: SmtpSettings, choice:
     return report
 
 
-def _send_one(smtp: smtplib.SMTP, outgoing: Outgoing, logs: _SentLogs, choice: SendChoice,
+def _send_one(smtp: smtplib.SMTP, outgoing: Outgoing, choice: SendChoice,
               report: SendReport, when: dt.datetime,
               on_sent: Callable[[Outgoing, list[str]], None],
               sleep: Callable[[float], object]) -> bool:
@@ -536,7 +538,7 @@ def _send_one(smtp: smtplib.SMTP, outgoing: Outgoing, logs: _SentLogs, choice: S
         return True
     log = _log_for(outgoing, choice)
     try:
-        logs.add(log, outgoing, refused, when, recipients)
+        _log_sent(log, outgoing, refused, when, recipients)
     except LetterkitError as exc:  # stop before sending more unlogged
         report.failed.append(Problem(
             f"sent, but {log} could not note it ({exc.problems[0].message}); add it to the "
