@@ -51,13 +51,15 @@ def clean_text(value: Any) -> Any:
     return text or None
 
 
-def shown(value: Any, limit: int = 60) -> str:
+def shown(value: Any, limit: int = 60, *, quoted: bool = False) -> str:
     """A value as a message quotes it: on one line (a line break shown as \\n), and cut
-    short when long, so that one mistake is one line of output."""
+    short when long, so that one mistake is one line of output; in quotes when it needs
+    them to be seen (or when `quoted`)."""
     if not isinstance(value, str):
         return repr(value)[:limit]
     text = value if len(value) <= limit else value[:limit] + "…"
-    return repr(text) if not text.isprintable() or text != text.strip() else text
+    needs = quoted or not text.isprintable() or text != text.strip()
+    return repr(text) if needs else text
 
 
 def _refused(message: str, expected: str) -> PydanticCustomError:
@@ -326,7 +328,7 @@ class Handler(_Section):
 class Complaint(_Section):
     subject: Text
     summary: Text
-    order: Annotated[Text | None, _one_line("a reference", 100)] = None
+    order: Annotated[Text | None, _one_line("a reference", 100)] = None  # blank: None
 
 
 class Meeting(_Section):
@@ -528,7 +530,7 @@ def _kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, str):
-        return f"the text {value[:40]!r}"
+        return f"the text {shown(value, 40, quoted=True)}"
     if isinstance(value, list):
         return "a list"
     return f"a {type(value).__name__}"

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel
 
 from letterkit.errors import UNUSED_COLUMNS, InputError, Problem
-from letterkit.record import Record, is_list, section_model
+from letterkit.record import Record, is_list, section_model, shown
 
 # --- limits ------------------------------------------------------------------------------
 # A broken or hostile file is refused in words, at once, before it can fill the memory or
@@ -144,7 +144,7 @@ class _RecordLoader(yaml.SafeLoader):
         except (ValueError, OverflowError):
             # int() of thousands of digits, an explicit !!timestamp that is no date
             kind = _TYPES.get(node.tag, node.tag.rpartition(":")[2])
-            raise _Refused(f"cannot read {_short(str(node.value))!r} as {kind}",
+            raise _Refused(f"cannot read {shown(str(node.value), 40, quoted=True)} as {kind}",
                            node.start_mark) from None
 
 
@@ -157,10 +157,6 @@ _RecordLoader.yaml_implicit_resolvers = {
 def _too_deep() -> str:
     return (f"nested more than {MAX_DEPTH} levels deep; a complaint record has four "
             "(resolution: actions: - what:)")
-
-
-def _short(text: str, most: int = 40) -> str:
-    return text if len(text) <= most else f"{text[:most]}…"
 
 
 def parse_yaml(text: str, *, file: str) -> Any:
@@ -487,7 +483,7 @@ def read_header(names: list[str], columns: Mapping[str, str], *, file: str
         elif field is not None:
             given[field] = name, index
         elif name and len(unused) < _UNUSED_NAMED:
-            unused.append(f"{_short(name)!r}{_suggestion(name, known, ' (%s?)')}")
+            unused.append(f"{shown(name, 40, quoted=True)}{_suggestion(name, known, ' (%s?)')}")
         elif name:
             unused.append("")
         header.append(field)
@@ -657,7 +653,7 @@ def _row_problems(source: CsvSource, number: int, cells: list[str]) -> list[Prob
     if extra:
         problems.append(Problem(
             f"has {len(cells)} cells but the header has {len(source.header)} columns (the "
-            f"first beyond them: {_short(extra[0])!r}); a value with a "
+            f"first beyond them: {shown(extra[0], 40, quoted=True)}); a value with a "
             f"{_DELIMITERS.get(source.delimiter, repr(source.delimiter))} in it needs "
             "quotes around it", file=file, row=number,
             expected=f"at most {len(source.header)} cells a row"))

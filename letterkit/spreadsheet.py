@@ -18,7 +18,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel
 
 from letterkit.errors import Problem
-from letterkit.record import Record, section_model
+from letterkit.record import Record, section_model, shown
 
 DateOrder = Literal["day-first", "month-first"]
 
@@ -94,7 +94,8 @@ def _kind(annotation: Any) -> str | None:
 
 def _read(kind: str, text: str, order: DateOrder) -> str:
     if len(text) > _LONGEST:
-        raise ValueError(f"read {text[:24]!r}… ({len(text):,} characters), which is not "
+        raise ValueError(f"read {shown(text, 24, quoted=True)} ({len(text):,} characters), "
+                         "which is not "
                          f"{'an amount' if kind == 'amount' else 'a date'}")
     if kind == "amount":
         return _amount(text)
@@ -116,8 +117,8 @@ def _read(kind: str, text: str, order: DateOrder) -> str:
         other = "month-first" if order == "day-first" else "day-first"
         hint = (f"; if this sheet writes dates {other}, set date_order: {other} in the config"
                 if _possible(year, first, second, order) else "")
-        shown = "day, month, year" if order == "day-first" else "month, day, year"
-        raise ValueError(f"read {text!r} as {shown}: there is no such date{hint}") from None
+        fields = "day, month, year" if order == "day-first" else "month, day, year"
+        raise ValueError(f"read {text!r} as {fields}: there is no such date{hint}") from None
     if kind == "date":
         if hour is not None:
             raise ValueError(f"read {text!r}, a date with a time; expected a date alone")

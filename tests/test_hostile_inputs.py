@@ -466,7 +466,7 @@ ROWS = [
                  "the cell in column V has 32,768 characters; a cell holds at most 32,767, "
                  "as in Excel", "complaint.summary", id="cell-longer-than-excel-allows"),
     pytest.param(row(put(AMOUNT, "1" + " " * 30_000 + "2")),
-                 "read '1                       '… (30,002 characters), which is not an "
+                 "read '1                       …' (30,002 characters), which is not an "
                  "amount", "resolution.amount", id="amount-of-spaces"),
 ]
 

@@ -27,6 +27,7 @@ from letterkit.docx.limits import (
     MAX_DIGITS,
     MAX_LOOPS,
     MAX_RANGE,
+    range_count,
     unreadable,
 )
 from letterkit.docx.messages import extract_docx
@@ -338,9 +339,10 @@ def _check_practice(path: Path, parts: list[PartSource], messages: list[_Message
             text = _TAGS.sub(" ", paragraph_text(line))
             if text.strip():
                 texts.append((f"paragraph “{paragraph_text(line)[:80]}”", text))
+    catalogs = {language: translations(language) for language in wanted}
     for _, funcname, message, _ in messages:
         for language in wanted:
-            found_message = _translation(translations(language), funcname, message)
+            found_message = _translation(catalogs[language], funcname, message)
             if found_message is not None:
                 msgid, shown = found_message
                 texts.append((f"wording {msgid[:60]!r} in {language}", shown))
@@ -440,7 +442,7 @@ def _range_count(node: nodes.Node) -> int | object | None:
     start, stop, step = ([0, *numbers, 1] if len(numbers) == 1 else [*numbers, 1])[:3]
     if not step:
         return None  # range() says so itself
-    return max(0, -((start - stop) // step))
+    return range_count(start, stop, step)
 
 
 def _names(target: nodes.Node) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from letterkit.docx.limits import LetterEnvironment, hold_to_limits
+from letterkit.docx.limits import LetterEnvironment
 from letterkit.i18n.formats import Formats
 
 
@@ -57,7 +57,6 @@ def environment(language: str, native_digits: bool = False) -> LetterEnvironment
         npgettext=_escaped(t.npgettext),
         newstyle=True,
     )
-    hold_to_limits(env)
     env.filters.update(template_filters(formats))
     return env
 

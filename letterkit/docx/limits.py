@@ -368,10 +368,16 @@ def _bounded_filter(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return bounded
 
 
+def range_count(start: int, stop: int, step: int) -> int:
+    """How many numbers range(start, stop, step) counts, however large (`len()` of a
+    range beyond the machine's integers fails)."""
+    return max(0, -((start - stop) // step))
+
+
 def _range(*args: int) -> range:
     """range() as templates have it, counting at most MAX_RANGE numbers."""
     numbers = range(*args)
-    count = max(0, -((numbers.start - numbers.stop) // numbers.step))
+    count = range_count(numbers.start, numbers.stop, numbers.step)
     if count > MAX_RANGE:
         raise LimitExceeded(
             f"refused: range() may count at most {MAX_RANGE:,} numbers, and this one "
@@ -506,6 +512,7 @@ class LetterEnvironment(SandboxedEnvironment):
         self.letterkit_text = _text
         self.letterkit_concat = _concat
         self.letterkit_made = _made
+        hold_to_limits(self)
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
                    right: Any) -> Any:
@@ -561,7 +568,7 @@ def _check_power(base: Any, exponent: Any) -> None:
         raise _number_too_big()
 
 
-def hold_to_limits(env: LetterEnvironment) -> None:
+def hold_to_limits(env: SandboxedEnvironment) -> None:
     """Jinja's own filters and globals, held to one letter's limits: those that make HTML
     or filler text gone, `|safe` escaping all the same, `range()` counting at most
     MAX_RANGE numbers."""
