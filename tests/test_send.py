@@ -627,3 +627,17 @@ def test_a_user_name_beyond_ascii_is_one_line(cli, smtp_server, letters) -> None
     assert 1 == result.exit_code
     assert "failed" in result.stderr and "Traceback" not in result.output
     assert [] == mailbox.messages
+
+
+def test_a_complaints_emails_go_in_the_order_of_its_letters(cli, smtp_server, letters,
+                                                            write_record, sample_data) -> None:
+    """The follow-up goes after the resolution letter, not between the acknowledgement
+    and the meeting confirmation as the alphabet would have it."""
+    _, port = smtp_server
+    cli("render", write_record(sample_data), "-o", letters, "-k", "follow-up", "--date",
+        "2026-12-05")
+    result = send(cli, port, "--dry-run", str(letters))
+    order = [line.rsplit("/", 1)[1] for line in result.stdout.splitlines()
+             if line.startswith("would send")]
+    assert ["acknowledgement.en.eml", "meeting.en.eml", "resolution.en.eml",
+            "follow-up.en.eml"] == order

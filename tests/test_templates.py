@@ -74,14 +74,16 @@ def test_init_then_edit_then_render(cli, tmp_path, record) -> None:
 
 
 def test_init_never_overwrites(cli, tmp_path) -> None:
-    """A second init keeps the admin's edited copies."""
+    """A second init keeps the admin's edited copies, says so, and suggests no option
+    that init does not have."""
     folder = tmp_path / "ours"
     cli("templates", "init", str(folder))
     edited_copy = edited(folder, "Our own words.")
     before = edited_copy.read_bytes()
     result = cli("templates", "init", str(folder))
-    assert 1 == result.exit_code
-    assert "already exists" in result.stderr
+    assert 0 == result.exit_code
+    assert f"kept {edited_copy}: already there" in result.stderr
+    assert "--force" not in result.output
     assert before == edited_copy.read_bytes()
 
 

@@ -140,7 +140,8 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
         failed += (f", {summary.not_made} letters not made for lack of fields or a date "
                    f"too early (see {shown(out_dir / NOTES)})")
     if summary.pdf_starts:
-        failed += f", PDFs from {summary.pdf_starts} LibreOffice starts"
+        starts = "start" if summary.pdf_starts == 1 else "starts"
+        failed += f", PDFs from {summary.pdf_starts} LibreOffice {starts}"
     click.echo(f"{summary.letters} letters written ({summary.files} files), "
                f"{summary.existing} files skipped{failed}{stopped}, "
                f"in {summary.seconds:.1f} s: {summary.letters_per_second:.1f} letters/s",

@@ -11,7 +11,7 @@ from letterkit.cli.common import State, config_option, report, shown, templates_
 from letterkit.docx.check import check_template
 from letterkit.docx.fields import reference_card
 from letterkit.docx.find import copy_shipped_templates, docx_files, templates_in_use
-from letterkit.errors import InputError
+from letterkit.errors import EXISTS, InputError
 from letterkit.i18n.languages import check_language
 from letterkit.inputs import sample_record
 
@@ -47,6 +47,10 @@ def templates_init(folder: Path) -> None:
     written, problems = copy_shipped_templates(folder)
     for path in written:
         click.echo(f"wrote {shown(path)}")
+    for problem in problems:
+        if problem.code == EXISTS:  # an admin's copy, maybe edited: kept, not an error
+            click.echo(f"kept {shown(Path(problem.file or ''))}: already there", err=True)
+    problems = [problem for problem in problems if problem.code != EXISTS]
     report(problems)
     click.echo(f"next: edit them in Word, then: letterkit templates check {shown(folder)}",
                err=True)

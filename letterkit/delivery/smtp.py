@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 
 from letterkit.config import Security, SmtpConfig
 from letterkit.errors import InputError, LetterkitError, Problem
+from letterkit.kinds import KINDS
 from letterkit.letters import Letter
 from letterkit.output import (
     CSV_ENCODING,
@@ -219,8 +220,9 @@ def eml_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(f for f in path.rglob("*.eml")
-                            if f.is_file() and not is_side_file(f))  # never a pipe
+            files += sorted((f for f in path.rglob("*.eml")
+                             if f.is_file() and not is_side_file(f)),  # never a pipe
+                            key=_in_letter_order)
         elif path.is_file():
             files.append(path)
         else:
@@ -228,6 +230,13 @@ def eml_files(paths: Iterable[Path]) -> list[Path]:
     if not files:
         raise InputError.at("no .eml files found", file=" ".join(map(str, paths)))
     return list({path.resolve(): path for path in files}.values())  # each file once
+
+
+def _in_letter_order(path: Path) -> tuple[Path, int, str]:
+    """A complaint's emails in the order its letters go (the acknowledgement before the
+    meeting confirmation, the resolution before the follow-up), then others by name."""
+    parts = Letter.file_parts(path.name)
+    return path.parent, KINDS.index(parts[0]) if parts else len(KINDS), path.name
 
 
 def send_messages(
