@@ -205,8 +205,8 @@ def run_batch(
     name = str(source.path)
     with _StopRequests() as stop, \
             _Manifest(out_dir / MANIFEST, out_dir, summary, verify=options.resume) as manifest, \
-            _RowProblems(out_dir, ERRORS, summary) as errors, \
-            _RowProblems(out_dir, NOTES, summary) as notes, \
+            _RowProblems(out_dir, ERRORS, summary, name) as errors, \
+            _RowProblems(out_dir, NOTES, summary, name) as notes, \
             _Reserve(out_dir, _reserve_size(out_dir, source.path)):
 
         def record(result: RowResult) -> bool:
@@ -531,8 +531,8 @@ class _RowProblems:
     run without any removes the old file. Lines are also appended to a partial file as
     rows finish, for a run that is killed."""
 
-    def __init__(self, out_dir: Path, name: str, summary: BatchSummary) -> None:
-        self.path = out_dir / name
+    def __init__(self, out_dir: Path, name: str, summary: BatchSummary, sheet: str) -> None:
+        self.path, self.sheet = out_dir / name, sheet
         self.partial = out_dir / f".{name}.partial"
         self.summary = summary
         self.lines: list[list[str]] = []
@@ -546,7 +546,10 @@ class _RowProblems:
         return self
 
     def add(self, row: int, reference: str | None, problems: list[Problem]) -> None:
-        lines = [[str(row), reference or "", p.field or "", p.message] for p in problems]
+        # A problem of one of the row's files (already there, cannot be written) names it.
+        lines = [[str(row), reference or "", p.field or "",
+                  p.message if p.file in (None, self.sheet) else f"{p.file}: {p.message}"]
+                 for p in problems]
         self.lines += lines
         with contextlib.suppress(OSError):  # a full disk: the lines are kept here
             self.fh.write(csv_text(lines))

@@ -349,3 +349,16 @@ def test_a_batch_starts_no_more_processes_than_twice_the_cpus(tmp_path, monkeypa
     source = write_csv(tmp_path / "in.csv", rows_like_sample(3))
     summary = batch.run_batch(source, batch.WriteOptions(out_dir=tmp_path / "out"), jobs=1000)
     assert [4] == asked and 3 == summary.rows
+
+
+def test_errors_csv_names_the_file_already_there(cli, tmp_path) -> None:
+    """A row failed for a letter already there: errors.csv names that letter's file."""
+    out = tmp_path / "out"
+    source = data_path("samples") / "complaints.csv"
+    cli("batch", source, "-o", out, "--date", MEETING_DAY, "-j", "1")
+    result = cli("batch", source, "-o", out, "--date", MEETING_DAY, "-j", "1")
+    assert 1 == result.exit_code
+    messages = [line["message"] for line in read_csv(out / "errors.csv")]
+    assert messages and all(m.endswith(": already exists") for m in messages)
+    assert str(out / "CMP-2026-0142" / "acknowledgement.en.docx") + ": already exists" \
+        in messages
