@@ -342,7 +342,7 @@ def _email(letter: Letter, record: Record, now: dt.datetime, reply_to: str | Non
         if pdf is not None and kind.email == "covering note" else []
     message = build_email(letter, record, now=now, invitation=invitation,
                           reply_to=reply_to, attachments=attached)
-    return [OutputFile("eml", message.as_bytes(), f"{kind.called} email")]
+    return [OutputFile("eml", message, f"{kind.called} email")]
 
 
 def _finish_pdfs(pending: list[_Pending], options: WriteOptions,

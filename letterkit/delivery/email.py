@@ -15,10 +15,7 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8, Policy
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -27,13 +24,14 @@ import mammoth
 from docx import Document
 from docx.table import Table
 
+from letterkit.delivery import mime
 from letterkit.errors import MISSING, Problem
 from letterkit.i18n.formats import Formats
 from letterkit.i18n.languages import pmark
 from letterkit.kinds import Kind
 from letterkit.letters import Letter
 from letterkit.output import safe_folder_name
-from letterkit.record import Record, mail_address, needs_smtputf8
+from letterkit.record import Record, mail_address
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 # Python's own table of types: the module-level guess reads the Windows registry (and
@@ -138,12 +136,12 @@ def build_email(
     invitation: bytes | None = None,
     attachments: Iterable[tuple[str, bytes, tuple[str, str]]] = (),
     reply_to: str | None = None,
-) -> EmailMessage:
-    """The email for a letter, shaped as its kind says: the letter itself as the body, or a
-    short covering note with the letter (and `attachments`, such as its PDF) attached; the
-    letter's enclosures go with it, attached where they have a file. An `invitation` goes
-    in as a `text/calendar; method=REQUEST` alternative. `now` is the Date it shows until
-    `send` stamps the moment it goes."""
+) -> bytes:
+    """The email for a letter, as the bytes of an .eml file, shaped as its kind says: the
+    letter itself as the body, or a short covering note with the letter (and
+    `attachments`, such as its PDF) attached; the letter's enclosures go with it, attached
+    where they have a file. An `invitation` goes in as a `text/calendar; method=REQUEST`
+    alternative. `now` is the Date it shows until `send` stamps the moment it goes."""
     kind = letter.definition
     formats = Formats.for_language(letter.language, native_digits=letter.native_digits)
     from_ = sender(record)
@@ -151,20 +149,15 @@ def build_email(
     to = _address(formats.addressee(record.customer.model_dump()), record.customer.email)
     copied = [_address(p.name, p.email) for p in kind.copied(record) if p.email]
     replies = [_address("", reply_to)] if reply_to else []
-    # An address with letters beyond ASCII before the @ (రామ@…) cannot be written in a
-    # 7-bit message: this one is written in UTF-8 (RFC 6532), and `send` hands it only to
-    # a server that offers SMTPUTF8. Every other message stays 7-bit.
-    utf8 = any(needs_smtputf8(a.addr_spec) for a in (from_, to, *copied, *replies))
-    message = EmailMessage(policy=SMTPUTF8 if utf8 else SMTP)
-    message["Subject"] = text_header("Subject", subject(kind, record, formats))
-    message["From"] = address_header("From", [from_])
-    message["To"] = address_header("To", [to])
+    message_id = _message_id(letter, record, from_.domain, invitation)
+    headers = [text_header("Subject", subject(kind, record, formats)),
+               address_header("From", [from_]), address_header("To", [to])]
     if copied:
-        message["Cc"] = address_header("Cc", copied)
+        headers.append(address_header("Cc", copied))
     if replies:
-        message["Reply-To"] = address_header("Reply-To", replies)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = _message_id(letter, record, from_.domain, invitation)
+        headers.append(address_header("Reply-To", replies))
+    headers += [f"Date: {format_datetime(now)}", _message_id_header(message_id),
+                "MIME-Version: 1.0"]
 
     enclosed = kind.enclosures(record)
     by_post = [item.what for item in enclosed if item.file is None]
@@ -172,20 +165,24 @@ def build_email(
         text, body, images = _letter_body(letter, record, formats, by_post)
     else:
         (text, body), images = _covering_note(kind, record, formats, by_post), []
-    message.set_content(text, subtype="plain", cte="quoted-printable")
-    message.add_alternative(_html_document(_letterhead(record) + body, formats),
-                            subtype="html", cte="quoted-printable")
-    html_part = message.get_body(("html",))
-    assert html_part is not None
-    for cid, data, (maintype, subtype) in images:
-        html_part.add_related(data, maintype, subtype, cid=f"<{cid}>")
-    for part in message.iter_parts():  # set_content clears Content-* headers: set it after
-        part["Content-Language"] = _language_tag(formats)
+    # Boundaries of the message's own: its id's digest, and the depth.
+    boundary = f"=_{message_id.partition('@')[0].rpartition('.')[2]}_"
+    language = f"Content-Language: {_language_tag(formats)}"
+    html_part = mime.text("html", _html_document(_letterhead(record) + body, formats))
+    if images:
+        html_part = mime.multipart(
+            "related", [html_part, *(mime.binary(f"{maintype}/{subtype}", data,
+                                                 f"Content-ID: <{cid}>",
+                                                 "Content-Disposition: inline")
+                                     for cid, data, (maintype, subtype) in images)],
+            boundary + "3", language)
+    else:
+        html_part = mime.Part((*html_part.headers, language), html_part.body)
+    alternatives = [mime.text("plain", text, language), html_part]
     if invitation is not None:
         # Inside the alternatives, where Outlook and Gmail look for an invitation.
-        message.add_alternative(invitation, maintype="text", subtype="calendar",
-                                params={"method": "REQUEST", "charset": "UTF-8"},
-                                cte="base64")
+        alternatives.append(mime.binary('text/calendar; method="REQUEST"; charset="UTF-8"',
+                                        invitation))
     files = list(attachments)
     if kind.email == "covering note":
         files.insert(0, (letter.display_name(), letter.docx, DOCX_TYPE))
@@ -195,13 +192,20 @@ def build_email(
             guessed = _TYPES.guess_type(path.name)[0] or "application/octet-stream"
             maintype, _, subtype = guessed.partition("/")
             files.append((path.name, path.read_bytes(), (maintype, subtype)))
-    for filename, data, (maintype, subtype) in files:
-        message.add_attachment(data, maintype, subtype, filename=filename)
+    top = mime.multipart("alternative", alternatives, boundary + "2")
+    if files:
         # A Telugu name travels as RFC 2231 `filename*`; mail clients that do not read it
         # fall back to the plain-ASCII `name` of the content type.
-        attached = list(message.iter_attachments())[-1]
-        attached.set_param("name", ascii_fallback(filename, letter))
-    return message
+        top = mime.multipart("mixed", [top, *(
+            mime.binary(mime.with_params("Content-Type", f"{maintype}/{subtype}",
+                                         [("name", ascii_fallback(filename, letter))]),
+                        data, mime.with_params("Content-Disposition", "attachment",
+                                               [("filename", filename)]))
+            for filename, data, (maintype, subtype) in files)], boundary + "1")
+    # An address with letters beyond ASCII before the @ (రామ@…) cannot be written in a
+    # 7-bit message: such a one is written in UTF-8 (RFC 6532), and `send` hands it only
+    # to a server that offers SMTPUTF8. Every other message stays 7-bit.
+    return mime.Part((*headers, *top.headers), top.body).as_bytes()
 
 
 def subject(kind: Kind, record: Record, formats: Formats) -> str:
@@ -214,42 +218,23 @@ def subject(kind: Kind, record: Record, formats: Formats) -> str:
     return formats.pgettext("email", kind.subject(record)) % values
 
 
-@dataclass(frozen=True)
-class FoldedHeader:
-    """A header whose non-ASCII text is folded only between words. Python's own folding
-    splits encoded words anywhere (inside a Telugu word) and turns a space between words
-    into whitespace between encoded words, which RFC 2047 readers drop ("AM:వాషింగ్").
-    Here each encoded word holds whole words with the space after each inside it, so
-    every reader shows the text as written."""
-
-    name: str
-    tokens: tuple[str, ...]
-    shown: str
-
-    def fold(self, *, policy: Policy) -> str:
-        lines, line = [], f"{self.name}:"
-        for token in self.tokens:
-            if len(line) + 1 + len(token) > 78 and line.strip() != f"{self.name}:":
-                lines.append(line)
-                line = ""
-            line += f" {token}"
-        lines.append(line)
-        return policy.linesep.join(lines) + policy.linesep
-
-    def __str__(self) -> str:
-        return self.shown
+def text_header(name: str, text: str) -> str:
+    """An unstructured header line (Subject): as it is if plain ASCII words, else in whole
+    encoded words (so too a word too long for a line, which only an encoded word may
+    split, and text a reader would take for encoded words). Python's own folding splits
+    encoded words anywhere (inside a Telugu word) and turns a space between words into
+    whitespace between encoded words, which RFC 2047 readers drop ("AM:వాషింగ్"); here each
+    encoded word holds whole words with the space after each inside it, so every reader
+    shows the text as written."""
+    words = text.split(" ")
+    if text.isascii() and text.isprintable() and "=?" not in text \
+            and all(0 < len(word) <= 70 for word in words):
+        return mime.folded(name, words)
+    return mime.folded(name, _encoded_words(text))
 
 
-def text_header(name: str, text: str) -> str | FoldedHeader:
-    """An unstructured header (Subject): as it is if ASCII, else in whole encoded words
-    (so too a word too long for a line, which only an encoded word may split)."""
-    if text.isascii() and all(len(word) <= 70 for word in text.split(" ")):
-        return text
-    return FoldedHeader(name, tuple(_encoded_words(text)), text)
-
-
-def address_header(name: str, addresses: list[Address]) -> FoldedHeader:
-    """An address header (From, To, Cc), display names in whole encoded words."""
+def address_header(name: str, addresses: list[Address]) -> str:
+    """An address header line (From, To, Cc), display names in whole encoded words."""
     tokens: list[str] = []
     for n, address in enumerate(addresses):
         display = address.display_name
@@ -259,7 +244,7 @@ def address_header(name: str, addresses: list[Address]) -> FoldedHeader:
         elif display:
             tokens += _encoded_words(display)
         tokens.append(f"<{address.addr_spec}>" + ("," if n < len(addresses) - 1 else ""))
-    return FoldedHeader(name, tuple(tokens), ", ".join(map(str, addresses)))
+    return mime.folded(name, tokens)
 
 
 def _encoded_words(text: str) -> list[str]:
@@ -328,6 +313,12 @@ def _message_id(letter: Letter, record: Record, domain: str, invitation: bytes |
         digest.update((email or "").encode())
     name = f"{letter.kind}.{letter.language}.{reference_id(record.reference)}"
     return f"<{name}.{digest.hexdigest()[:16]}@{domain}>"
+
+
+def _message_id_header(message_id: str) -> str:
+    # An id too long for the line goes on the next, whole, as `email` writes it.
+    line = f"Message-ID: {message_id}"
+    return line if len(line) <= 78 else f"Message-ID:\r\n {message_id}"
 
 
 def _by_post(formats: Formats, items: list[str]) -> list[str]:
