@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ class Letter:
     layout: str
     docx: bytes
     native_digits: bool = False  # its dates, times and amounts in the language's digits
+    # What it was rendered from, so its email's body comes from the same template.
+    template: Path | None = field(default=None, compare=False, repr=False)
+    context: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def definition(self) -> Kind:
@@ -96,4 +100,4 @@ def render_letter(
     compiled = compile_template(template, language, native_digits=native_digits)
     context = letter_context(record, kind=kind, language=language, layout=layout, today=today)
     return Letter(record.reference, kind, language, layout, compiled.render(context),
-                  native_digits)
+                  native_digits, template, context)

@@ -24,7 +24,7 @@ LAYERS = [
     ("languages", ["i18n", "i18n.languages", "i18n.formats"]),
     ("kinds", ["kinds"]),
     ("rendering", ["docx", "docx.parts", "docx.zipjoin", "docx.limits", "docx.environment",
-                   "docx.compiled", "docx.find", "letters", "docx.fields"]),
+                   "docx.compiled", "docx.html", "docx.find", "letters", "docx.fields"]),
     ("checks", ["practice", "practice.wording", "practice.records", "practice.corpus",
                 "docx.messages",
                 "docx.check", "i18n.catalogs"]),

@@ -21,6 +21,7 @@ import pytest
 from letterkit import InputError, load_record, make_letter, validate_record
 from letterkit.delivery.email import build_email, email_problems
 from letterkit.delivery.invitation import build_invitation
+from letterkit.docx.html import html_template
 from letterkit.kinds import KINDS, kind_named
 from letterkit.record import Record, needs_smtputf8
 from letterkit.resources import data_path
@@ -60,12 +61,16 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
-def check_same(record: Record, kind: str, language: str, **extra: Any) -> None:
-    letter = make_letter(record, kind, language=language, layout="block", today=TODAY)
+def check_same(record: Record, kind: str, language: str, layout: str = "block",
+               **extra: Any) -> None:
+    letter = make_letter(record, kind, language=language, layout=layout, today=TODAY)
     invitation = None
     if kind_named(kind).invitation and record.meeting is not None:
         invitation = build_invitation(record, language=language, now=NOW,
                                       organizer_email="ravi.teja@deccanhome.example")
+    if kind_named(kind).email == "letter":  # its body from the template, not mammoth
+        assert letter.template is not None and letter.context is not None
+        assert html_template(letter.template, language).render(letter.context) is not None
     made = build_email(letter, record, now=NOW, invitation=invitation, **extra)
     before = email_reference.build_email(letter, record, now=NOW, invitation=invitation,
                                          **extra).as_bytes()
@@ -77,11 +82,12 @@ def check_same(record: Record, kind: str, language: str, **extra: Any) -> None:
     assert max(map(len, made.split(b"\r\n"))) <= 998
 
 
+@pytest.mark.parametrize("layout", ["block", "semi-block"])
 @pytest.mark.parametrize("language", ["en", "te"])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("sample", ["complaint.yaml", "complaint.te.yaml"])
-def test_the_samples_make_the_same_messages(sample, kind, language) -> None:
-    check_same(load_record(data_path("samples") / sample), kind, language)
+def test_the_samples_make_the_same_messages(sample, kind, language, layout) -> None:
+    check_same(load_record(data_path("samples") / sample), kind, language, layout)
 
 
 def test_a_reply_to_a_pdf_and_enclosed_files_make_the_same_message(tmp_path, sample_data,
@@ -122,6 +128,7 @@ def test_a_picture_makes_the_same_related_part(tmp_path, sample_data) -> None:
     record = validate_record(sample_data)
     letter = make_letter(record, "acknowledgement", language="en", layout="block",
                          today=TODAY, templates=folder)
+    assert html_template(letter.template, "en").template is not None
     made = build_email(letter, record, now=NOW)
     before = email_reference.build_email(letter, record, now=NOW).as_bytes()
     assert shape(parse(before)) == shape(parse(made))

@@ -10,7 +10,6 @@ import base64
 import datetime as dt
 import hashlib
 import html
-import io
 import mimetypes
 import re
 import unicodedata
@@ -20,11 +19,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import mammoth
-from docx import Document
-from docx.table import Table
-
 from letterkit.delivery import mime
+from letterkit.docx.html import Images, letter_body
 from letterkit.errors import MISSING, Problem
 from letterkit.i18n.formats import Formats
 from letterkit.i18n.languages import pmark
@@ -37,18 +33,6 @@ DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.
 # Python's own table of types: the module-level guess reads the Windows registry (and
 # /etc/mime.types), so one record would make different emails on different machines.
 _TYPES = mimetypes.MimeTypes()
-_BULLET = "  • "
-# The paragraphs that head a letter on paper (its date, references, inside address and
-# subject line): in an email the headers say these, and the body opens with the greeting.
-_LETTER_HEAD = ("Letter Date", "Letter Lines", "Letter Subject")
-_STYLE_MAP = "\n".join([
-    *(f"p[style-name='{name}'] => !" for name in _LETTER_HEAD),
-    "p[style-name='Letter Heading'] => h3:fresh",
-    "p[style-name='Letter Quote'] => blockquote > p:fresh",
-    "p[style-name='List Bullet'] => ul > li:fresh",
-    "p[style-name='Letter Small'] => p.small:fresh",
-    "p[style-name='Letter Signature'] => p.signature:fresh",
-])
 # Each element's look, written on the element itself.
 _FONT = ("font-family:Calibri,'Noto Sans','Noto Sans Telugu','Nirmala UI',Arial,sans-serif;"
          "font-size:15px;line-height:1.5;color:#222222")
@@ -348,16 +332,17 @@ def _covering_note(kind: Kind, record: Record, formats: Formats, by_post: list[s
 
 
 def _letter_body(letter: Letter, record: Record, formats: Formats, by_post: list[str]
-                 ) -> tuple[str, str, list[tuple[str, bytes, tuple[str, str]]]]:
+                 ) -> tuple[str, str, Images]:
     """The letter as the email's body, from the greeting on, with its references below
     the signature and any pictures as related parts."""
-    body, images = letter_html(letter.docx, domain=mail_address(record.customer.email or "x@x")
-                               .rpartition("@")[2])
-    text = letter_text(letter.docx)
+    body = letter_body(letter.docx, template=letter.template, context=letter.context,
+                       language=letter.language, native_digits=letter.native_digits,
+                       domain=mail_address(record.customer.email or "x@x").rpartition("@")[2])
     after = _by_post(formats, by_post) + [_references(record, formats)]
-    body += "".join(f'<p class="small">{html.escape(line)}</p>' for line in after)
-    text += "".join(f"\n{line}\n" for line in after)
-    return text, inline_styles(body), images
+    html_body = body.html + "".join(f'<p class="small">{html.escape(line)}</p>'
+                                    for line in after)
+    text = body.text + "".join(f"\n{line}\n" for line in after)
+    return text, inline_styles(html_body), body.images
 
 
 def _references(record: Record, formats: Formats) -> str:
@@ -374,51 +359,6 @@ def _letterhead(record: Record) -> str:
     return inline_styles(
         f'<p class="letterhead">{html.escape(org.name)}</p>'
         f'<p class="details">{html.escape("  ·  ".join(d for d in details if d))}</p>')
-
-
-def letter_html(docx: bytes, *, domain: str = "letterkit.invalid"
-                ) -> tuple[str, list[tuple[str, bytes, tuple[str, str]]]]:
-    """A rendered letter's body as HTML from the greeting on (paragraphs, tables, lists;
-    every value escaped by mammoth), and its pictures as (content id, bytes, type) for
-    related parts."""
-    images: list[tuple[str, bytes, tuple[str, str]]] = []
-
-    def picture(image: Any) -> dict[str, str]:
-        with image.open() as fh:
-            data = fh.read()
-        cid = f"{hashlib.sha256(data).hexdigest()[:16]}@{domain}"
-        maintype, _, subtype = (image.content_type or "image/png").partition("/")
-        images.append((cid, data, (maintype, subtype)))
-        return {"src": f"cid:{cid}"}
-
-    result = mammoth.convert_to_html(io.BytesIO(docx), style_map=_STYLE_MAP,
-                                     convert_image=mammoth.images.img_element(picture))
-    return str(result.value), list({cid: (cid, d, t) for cid, d, t in images}.values())
-
-
-def letter_text(docx: bytes) -> str:
-    """A rendered letter's body as plain text from the greeting on: paragraphs apart, line
-    breaks kept, bullets and table rows readable."""
-    chunks: list[str] = []
-    for block in Document(io.BytesIO(docx)).iter_inner_content():
-        bullet = False
-        if isinstance(block, Table):
-            rows = [" ".join(cell.text.replace("\n", ", ") for cell in row.cells).strip()
-                    for row in block.rows]
-            text = "\n".join(r for r in rows if r)
-        else:
-            if block.style is not None and block.style.name in _LETTER_HEAD:
-                continue
-            text = block.text.replace("\u00a0", " ").replace("\u2011", "-")
-            bullet = block.style is not None and block.style.name == "List Bullet"
-            text = f"{_BULLET}{text}" if bullet and text else text
-        if not text.strip():
-            continue
-        if bullet and chunks and chunks[-1].startswith(_BULLET):
-            chunks[-1] += "\n" + text  # a list stays together
-        else:
-            chunks.append(text)
-    return "\n\n".join(chunks) + "\n"
 
 
 def inline_styles(body: str) -> str:
