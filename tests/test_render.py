@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from xml.sax.saxutils import escape
 
 import pytest
 from docx import Document
@@ -313,3 +314,17 @@ def test_action_tables_keep_text_off_their_borders(sample_data) -> None:
     Telugu vowel signs do not touch the borders."""
     xml = docx_parts(render(sample_data, "resolution"))["word/document.xml"]
     assert re.search(r'<w:tblCellMar><w:top w:w="57" w:type="dxa"/>', xml)
+
+
+def test_a_letterhead_made_once_is_each_organisations_own(sample_data) -> None:
+    """The letterhead is made once per organisation, not once per letter: letters of two
+    organisations, in turns, each carry their own."""
+    names = ["Deccan Home Appliances Pvt Ltd", "Godavari Kitchens & Co", "కృష్ణా ఎలక్ట్రానిక్స్"]
+    for name in names * 2:
+        sample_data["organisation"]["name"] = name
+        letter = make_letter(validate_record(sample_data), "resolution", language="en",
+                             layout="block", today=dt.date(2026, 11, 26))
+        headers = [xml for part, xml in docx_parts(letter.docx).items() if "header" in part]
+        assert any(escape(name) in xml for xml in headers)
+        assert not any(escape(other) in xml for xml in headers for other in names
+                       if other != name)

@@ -13,11 +13,12 @@ import re
 import traceback
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from jinja2.exceptions import SecurityError
 from lxml import etree
 from markupsafe import Markup
@@ -40,6 +41,16 @@ class _Part:
     has_drawings: bool
     # docxtpl's escapes for literal braces ({_{ … }_}) appear in the template itself.
     has_brace_escapes: bool
+    # For a part that shows only what every letter of a batch shares (a letterhead: the
+    # organisation), the fields it uses; its XML is made once per set of their values.
+    shared_fields: tuple[str, ...] | None = None
+    made: dict[str, bytes] = field(default_factory=dict)
+
+
+# What is the same for every letter of a run (one organisation, one handler, one day).
+_SHARED_FIELDS = frozenset({"organisation", "handler", "today", "title", "kind", "language",
+                            "layout"})
+_MADE_PER_PART = 16
 
 
 class CompiledTemplate:
@@ -69,8 +80,12 @@ class CompiledTemplate:
             raise TemplateError(location.problem(exc.message or str(exc), exc.lineno)) from None
         except (RecursionError, ValueError) as exc:
             raise TemplateError(location.problem(unreadable(exc), None)) from None
+        uses = meta.find_undeclared_variables(env.parse(part.source))
+        # `random` is the one filter that may give two letters of the same values apart.
+        shared = tuple(sorted(uses)) if uses <= _SHARED_FIELDS and "random" not in \
+            part.source else None
         return _Part(part.name, location, template, part.reshapes_tables, "docPr" in part.source,
-                     any(e in part.source for e in _BRACE_ESCAPES))
+                     any(e in part.source for e in _BRACE_ESCAPES), shared)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The letter for one context, as the bytes of a .docx file: held to one letter's
@@ -83,6 +98,17 @@ class CompiledTemplate:
         return join(self._shared, letter_limits(parts))
 
     def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
+        if part.shared_fields is None:
+            return self._make_part(part, context)
+        key = repr([context.get(name) for name in part.shared_fields])
+        made = part.made.get(key)
+        if made is None:
+            if len(part.made) >= _MADE_PER_PART:
+                part.made.clear()
+            made = part.made[key] = self._make_part(part, context)
+        return made
+
+    def _make_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
         try:
             xml = part.template.render(context)
         except SecurityError as exc:
