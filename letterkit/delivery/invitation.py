@@ -101,23 +101,30 @@ def build_invitation(
     event.add("status", "CONFIRMED")
     event.add("sequence", _sequence(event, previous))
 
+    # The calendar around the event is the same for every meeting in a zone and year:
+    # written once, and the event written into it.
+    head, tail = _calendar(meeting.timezone, start.year)
+    return head + bytes(event.to_ical()) + tail
+
+
+@functools.cache
+def _calendar(tzid: str, year: int) -> tuple[bytes, bytes]:
+    """The invitation's calendar, with the zone's VTIMEZONE for the years around a
+    meeting, as the bytes before and after its event. icalendar works a zone out hour by
+    hour; over its default 1970-2038 that took 45 ms an invitation, so the span is short
+    and each zone and year is worked out once."""
     calendar = Calendar()
     calendar.add("prodid", "-//letterkit//complaint letters//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "REQUEST")
-    calendar.add_component(_vtimezone(meeting.timezone, start.year))
-    calendar.add_component(event)
-    return bytes(calendar.to_ical())
-
-
-@functools.cache
-def _vtimezone(tzid: str, year: int) -> Timezone:
-    """The zone's VTIMEZONE for the years around a meeting. icalendar works it out hour by
-    hour; over its default 1970-2038 that took 45 ms an invitation, so the span is short
-    and each zone and year is worked out once."""
-    return Timezone.from_tzid(tzid, first_date=dt.date(year - 1, 1, 1),
-                              last_date=dt.date(year + 2, 1, 1))
+    calendar.add_component(Timezone.from_tzid(tzid, first_date=dt.date(year - 1, 1, 1),
+                                              last_date=dt.date(year + 2, 1, 1)))
+    calendar.add_component(Event())
+    empty_event = b"BEGIN:VEVENT\r\nEND:VEVENT\r\n"
+    head, found, tail = bytes(calendar.to_ical()).partition(empty_event)
+    assert found, "icalendar writes an empty event as BEGIN and END lines"
+    return head, tail
 
 
 def _sequence(event: Event, previous: bytes | None) -> int:
