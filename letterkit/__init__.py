@@ -15,13 +15,7 @@ start) stays quick.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("letterkit")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0"
 
 # Each public name, and the module that holds it.
 _EXPORTS = {
@@ -121,6 +115,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    __version__: str
     from letterkit.batch import BatchSummary, RowResult, run_batch
     from letterkit.config import Config, load_config
     from letterkit.delivery.smtp import SendChoice, SendReport, SmtpSettings, send_messages
@@ -154,12 +149,25 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name == "__version__":
+        value: Any = _installed_version()
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    else:
         raise AttributeError(f"module 'letterkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # looked up once
     return value
+
+
+def _installed_version() -> str:
+    # Asked for only when needed: importlib.metadata loads the email package, which a
+    # command that sends nothing would otherwise pay for at every start.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("letterkit")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0.0.0"
 
 
 def __dir__() -> list[str]:

@@ -7,7 +7,6 @@ import functools
 import os
 import sys
 from collections.abc import Mapping
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,8 @@ def data_path(name: str) -> Path:
     A wheel carries them in `letterkit/_data/`; an editable install or a bare checkout
     has them at the top of the repository, where admins and translators edit them.
     """
+    from importlib.resources import files  # ~10 ms: paid by the commands that read data
+
     installed = Path(str(files("letterkit"))) / "_data" / name
     if installed.is_dir():
         return installed

@@ -18,7 +18,6 @@ from letterkit.cli.common import (
     report,
 )
 from letterkit.errors import LetterkitError
-from letterkit.practice.records import check_file
 
 
 @click.command()
@@ -34,6 +33,8 @@ def check(state: State, inputs: tuple[Path, ...], kinds: tuple[str, ...],
     letter must commit to, and wording that blames, stonewalls, sends the customer
     elsewhere, promises too much or reads like a form. Exit 1 when anything is found;
     notes (a late first answer) do not count."""
+    from letterkit.practice.records import check_file
+
     status = checked = 0
     columns = state.column_map(columns_file)
     for path in inputs:

@@ -1,5 +1,11 @@
 """What the commands share: the config, the options several commands take (each defined
-once here), and turning the library's problems into lines on stderr and exit codes."""
+once here), and turning the library's problems into lines on stderr and exit codes.
+
+Every command imports this module, and `letterkit --version` and `--help` too, so it loads
+no part of letterkit beyond its errors: what a command needs from the library it imports
+when it runs (an option's check, a method of State), and an option whose choices come from
+the library is a function, called when the command that takes it is defined.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +18,10 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from letterkit.config import Config, load_config
-from letterkit.docx.find import custom_templates_dir
 from letterkit.errors import (
     EXISTS,
     PRACTICE,
@@ -28,11 +32,10 @@ from letterkit.errors import (
     Problem,
     TemplateError,
 )
-from letterkit.i18n.languages import check_language
-from letterkit.kinds import KINDS
-from letterkit.record import FIRST_YEAR, LAST_YEAR, LAYOUTS
-from letterkit.sources import column_map
-from letterkit.writing import RecordOutcome, WriteOptions
+
+if TYPE_CHECKING:
+    from letterkit.config import Config
+    from letterkit.writing import RecordOutcome, WriteOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,14 +56,20 @@ class State:
 
     @functools.cached_property
     def config(self) -> Config:
+        from letterkit.config import load_config
+
         return load_config(self.config_path)[0]
 
     def column_map(self, option: Path | None) -> dict[str, str]:
         """The sheet's own column names for letterkit's fields: --columns, else the config's."""
+        from letterkit.sources import column_map
+
         return column_map(option or self.config.columns)
 
     def templates(self, option: Path | None) -> Path | None:
         """The custom templates folder: --templates, $LETTERKIT_TEMPLATES, the config's."""
+        from letterkit.docx.find import custom_templates_dir
+
         return custom_templates_dir(option, self.config.templates)
 
     def write_options(self, *, kinds: tuple[str, ...], language: str | None,
@@ -68,6 +77,8 @@ class State:
                       letter_date: dt.date | None, force: bool = False, emails: bool = True,
                       strict: bool = False, pdf: bool = False, resume: bool = False
                       ) -> WriteOptions:
+        from letterkit.writing import WriteOptions
+
         return WriteOptions(kinds=kinds, out_dir=out_dir, today=letter_date,
                             config=self.config, language=language, layout=layout,
                             templates=templates_dir, force=force,
@@ -128,11 +139,15 @@ config_option = click.option(
 def _language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    from letterkit.i18n.languages import check_language
+
     return check_language(value.lower(), field="--lang")
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: dt.datetime | None
           ) -> dt.date | None:
+    from letterkit.record import FIRST_YEAR, LAST_YEAR
+
     if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise click.BadParameter(f"{value.date().isoformat()} is outside the years letterkit takes "
                                  f"({FIRST_YEAR} to {LAST_YEAR}); a typo?")
@@ -143,9 +158,6 @@ lang_option = click.option(
     "-l", "--lang", "language", metavar="LANG", callback=_language,
     help="Language of the fixed wording (en, te …). Default: the record's `language`, then "
     "the config's, then en.")
-layout_option = click.option(
-    "--layout", type=click.Choice(LAYOUTS),
-    help="Letter layout. Default: the record's `layout`, then the config's, then block.")
 templates_option = click.option(
     "--templates", "templates_dir", type=click.Path(path_type=Path, file_okay=False),
     help="Folder of custom templates, used before the shipped ones. Default: "
@@ -159,7 +171,17 @@ date_option = click.option(
     help="The letters' date (YYYY-MM-DD). Default: today.")
 
 
+def layout_option() -> Callable[[F], F]:
+    from letterkit.record import LAYOUTS
+
+    return click.option(
+        "--layout", type=click.Choice(LAYOUTS),
+        help="Letter layout. Default: the record's `layout`, then the config's, then block.")
+
+
 def kinds_option(help: str) -> Callable[[F], F]:
+    from letterkit.kinds import KINDS
+
     return click.option("-k", "--kind", "kinds", multiple=True, default=["all"],
                         show_default=True, type=click.Choice([*KINDS, "all"]), help=help)
 
@@ -173,27 +195,29 @@ def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
-letter_options = options(
-    kinds_option("Which letter to make; repeat for several. `all` makes every kind the "
-                 "record allows on the letters' date, and says why it skipped the rest."),
-    lang_option,
-    layout_option,
-    click.option("-o", "--output", "out_dir", default=Path("letters"), show_default=True,
-                 type=click.Path(path_type=Path, file_okay=False),
-                 help="Folder for the letters; each record gets a subfolder named by its "
-                 "reference."),
-    templates_option,
-    date_option,
-    click.option("--force", is_flag=True, help="Replace letters that already exist."),
-    click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
-                 help="Write the .docx letters only: no .eml or .ics."),
-    click.option("--strict", is_flag=True,
-                 help="Write nothing for a record the practice checks find fault with."),
-    click.option("--pdf", is_flag=True,
-                 help="Also a PDF beside each letter (LibreOffice); emails that attach their "
-                 "letter attach it too."),
-    config_option,
-)
+def letter_options(command: F) -> F:
+    """The options of the commands that write letters (render, batch)."""
+    return options(
+        kinds_option("Which letter to make; repeat for several. `all` makes every kind the "
+                     "record allows on the letters' date, and says why it skipped the rest."),
+        lang_option,
+        layout_option(),
+        click.option("-o", "--output", "out_dir", default=Path("letters"), show_default=True,
+                     type=click.Path(path_type=Path, file_okay=False),
+                     help="Folder for the letters; each record gets a subfolder named by its "
+                     "reference."),
+        templates_option,
+        date_option,
+        click.option("--force", is_flag=True, help="Replace letters that already exist."),
+        click.option("--no-email", "emails", is_flag=True, default=True, flag_value=False,
+                     help="Write the .docx letters only: no .eml or .ics."),
+        click.option("--strict", is_flag=True,
+                     help="Write nothing for a record the practice checks find fault with."),
+        click.option("--pdf", is_flag=True,
+                     help="Also a PDF beside each letter (LibreOffice); emails that attach "
+                     "their letter attach it too."),
+        config_option,
+    )(command)
 
 
 # --- saying what happened ------------------------------------------------------------

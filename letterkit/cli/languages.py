@@ -9,22 +9,22 @@ import click
 
 from letterkit.cli.common import State, config_option, shown, templates_option
 from letterkit.errors import InputError
-from letterkit.i18n.catalogs import compile_catalogs, update_catalogs, write_template_catalog
-from letterkit.i18n.languages import (
-    SETTING,
-    SOURCE_LANGUAGE,
-    available_languages,
-    catalog_errors,
-    catalog_path,
-    is_shipped,
-    missing_messages,
-    user_locales_dir,
-)
 
 
 @click.command()
 def languages() -> None:
     """List the languages letters can be written in, and where your own catalogs go."""
+    from letterkit.i18n.languages import (
+        SETTING,
+        SOURCE_LANGUAGE,
+        available_languages,
+        catalog_errors,
+        catalog_path,
+        is_shipped,
+        missing_messages,
+        user_locales_dir,
+    )
+
     for lang in available_languages():
         path = catalog_path(lang)
         where = "" if lang == SOURCE_LANGUAGE or is_shipped(path) else f"  ({shown(path)})"
@@ -63,6 +63,8 @@ def i18n() -> None:
 @click.pass_obj
 def i18n_extract(state: State, templates_dir: Path | None, pot: Path | None) -> None:
     """Write messages.pot: every message in the templates, with where it stands."""
+    from letterkit.i18n.catalogs import write_template_catalog
+
     target, count = write_template_catalog(state.templates(templates_dir), pot)
     click.echo(f"wrote {shown(target)} ({count} messages)")
 
@@ -76,6 +78,9 @@ def i18n_extract(state: State, templates_dir: Path | None, pot: Path | None) -> 
 def i18n_update(state: State, templates_dir: Path | None, new_language: str | None) -> None:
     """Bring each language's catalog up to date with the templates' wording, in your
     catalogs folder (a shipped catalog the templates leave as it is stays shipped)."""
+    from letterkit.i18n.catalogs import update_catalogs
+    from letterkit.i18n.languages import is_shipped
+
     for path, todo in update_catalogs(state.templates(templates_dir), new_language):
         if is_shipped(path):
             click.echo(f"{shown(path)} (shipped) is up to date with the templates "
@@ -91,6 +96,9 @@ def i18n_update(state: State, templates_dir: Path | None, new_language: str | No
 def i18n_compile(state: State, templates_dir: Path | None) -> None:
     """Check every catalog is complete (nothing untranslated or fuzzy, placeholders
     intact) and write its .mo. Exit 1 when a catalog has gaps."""
+    from letterkit.i18n.catalogs import compile_catalogs
+    from letterkit.i18n.languages import catalog_path
+
     status = 0
     for report, mo in compile_catalogs(state.templates(templates_dir)):
         for line in report.lines():

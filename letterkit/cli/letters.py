@@ -7,11 +7,10 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from tqdm import tqdm
 
-from letterkit.batch import RowResult, run_batch
 from letterkit.cli.common import (
     State,
     advice,
@@ -26,14 +25,11 @@ from letterkit.cli.common import (
     shown,
     templates_option,
 )
-from letterkit.delivery.pdf import joined_pdf
 from letterkit.errors import EXISTS, DiskFull, InputError, OutputExists
-from letterkit.inputs import CSV_SUFFIXES, load_record, record_at_row
-from letterkit.kinds import KINDS, kind_named
-from letterkit.letters import Letter
-from letterkit.output import ERRORS, MANIFEST, NOTES, safe_folder_name, write_atomic
-from letterkit.sources import open_csv
-from letterkit.writing import preview_png, write_record_files
+from letterkit.kinds import KINDS
+
+if TYPE_CHECKING:
+    from letterkit.batch import RowResult
 
 
 @click.command()
@@ -49,6 +45,8 @@ def render(state: State, records: tuple[Path, ...], kinds: tuple[str, ...],
     Letters go to OUTPUT/<reference>/<kind>.<lang>.docx. An existing letter is never
     replaced without --force.
     """
+    from letterkit.writing import write_record_files
+
     options = state.write_options(kinds=kinds, language=language, layout=layout,
                                   out_dir=out_dir, templates_dir=templates_dir,
                                   letter_date=letter_date, force=force, emails=emails,
@@ -92,6 +90,14 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
     listed in OUTPUT/manifest.csv; bad rows go to OUTPUT/errors.csv and do not stop the
     others. Exit 1 when any row failed.
     """
+    from tqdm import tqdm
+
+    from letterkit.batch import run_batch
+    from letterkit.delivery.pdf import joined_pdf
+    from letterkit.letters import Letter
+    from letterkit.output import ERRORS, MANIFEST, NOTES, write_atomic
+    from letterkit.sources import open_csv
+
     options = state.write_options(kinds=kinds, language=language, layout=layout,
                                   out_dir=out_dir, templates_dir=templates_dir,
                                   letter_date=letter_date, force=force, emails=emails,
@@ -173,7 +179,7 @@ def batch(state: State, csv_file: Path, kinds: tuple[str, ...], language: str | 
               help="With a CSV: the row to picture, as the spreadsheet numbers it.")
 @columns_option
 @lang_option
-@layout_option
+@layout_option()
 @click.option("-o", "--output", "png", type=click.Path(path_type=Path, dir_okay=False),
               help="The PNG to write. Default: <reference>-<kind>.<lang>.png here.")
 @templates_option
@@ -187,6 +193,11 @@ def preview(state: State, record_file: Path, kind: str, row: int | None,
             force: bool) -> None:
     """Write a picture of a letter's first page, to look at before it goes: of a record
     file, or of row N of a CSV (--row N)."""
+    from letterkit.inputs import CSV_SUFFIXES, load_record, record_at_row
+    from letterkit.kinds import kind_named
+    from letterkit.output import safe_folder_name, write_atomic
+    from letterkit.writing import preview_png
+
     if record_file.suffix.lower() in CSV_SUFFIXES:
         if row is None:
             raise InputError.at("which row? give --row N (the spreadsheet's row number)",

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from letterkit.cli.common import report, shown
-from letterkit.inputs import write_samples
 
 
 @click.command()
@@ -21,6 +20,8 @@ def sample(out_dir: Path, force: bool) -> None:
 
     The CSV's header shows every column a batch file may have.
     """
+    from letterkit.inputs import write_samples
+
     written, problems = write_samples(out_dir, force=force)
     for path in written:
         click.echo(f"wrote {shown(path)}")

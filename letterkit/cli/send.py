@@ -6,23 +6,18 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import BaseModel
 
 from letterkit.cli.common import State, config_option, report, shown
-from letterkit.delivery.smtp import (
-    Outgoing,
-    SendChoice,
-    SmtpSettings,
-    plan_sends,
-    read_messages,
-    send_all,
-    summarise,
-)
 from letterkit.errors import InputError
 from letterkit.kinds import KINDS
-from letterkit.record import Email, validate
+from letterkit.record import Email
+
+if TYPE_CHECKING:
+    from letterkit.delivery.smtp import Outgoing
 
 
 @click.command()
@@ -57,6 +52,15 @@ def send(state: State, messages: tuple[Path, ...], host: str | None, port: int |
     running the same command twice sends nothing twice. Settings come from the flags,
     then $LETTERKIT_SMTP_HOST/_PORT/_SECURITY/_USER, then the config's smtp section.
     """
+    from letterkit.delivery.smtp import (
+        SendChoice,
+        SmtpSettings,
+        plan_sends,
+        read_messages,
+        send_all,
+    )
+    from letterkit.record import validate
+
     outgoing = read_messages(messages)  # nothing is sent unless every file can be
     settings = SmtpSettings.from_config(state.config.smtp, os.environ)
     settings = dataclasses.replace(
@@ -103,6 +107,8 @@ class SendTo(BaseModel):
 
 def show_message(item: Outgoing, to: str | None) -> None:
     """A message as a person checks it before it goes."""
+    from letterkit.delivery.smtp import summarise
+
     summary = summarise(item)
     click.echo(f"would send: {shown(item.path)}")
     if to:

@@ -8,12 +8,7 @@ from pathlib import Path
 import click
 
 from letterkit.cli.common import State, config_option, report, shown, templates_option
-from letterkit.docx.check import check_template
-from letterkit.docx.fields import reference_card
-from letterkit.docx.find import copy_shipped_templates, docx_files, templates_in_use
 from letterkit.errors import EXISTS, InputError
-from letterkit.i18n.languages import check_language
-from letterkit.inputs import sample_record
 
 
 @click.group(cls=click.Group)
@@ -32,6 +27,8 @@ def templates() -> None:
 @click.pass_obj
 def templates_list(state: State, templates_dir: Path | None) -> None:
     """Show the template used for each kind, layout and language, custom or shipped."""
+    from letterkit.docx.find import templates_in_use
+
     custom = state.templates(templates_dir)
     if custom is not None:
         click.echo(f"custom templates: {custom} (then the shipped ones)")
@@ -44,6 +41,8 @@ def templates_list(state: State, templates_dir: Path | None) -> None:
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 def templates_init(folder: Path) -> None:
     """Copy the shipped templates into FOLDER to edit in Word (never over existing files)."""
+    from letterkit.docx.find import copy_shipped_templates
+
     written, problems = copy_shipped_templates(folder)
     for path in written:
         click.echo(f"wrote {shown(path)}")
@@ -65,6 +64,10 @@ def templates_check(paths: tuple[Path, ...], languages: tuple[str, ...]) -> None
     """Check TEMPLATES (.docx files or folders of them): syntax, fields, filters, Python
     internals, tags Word damaged, and wording missing from the catalogs. Exit 1 with one
     line per problem."""
+    from letterkit.docx.check import check_template
+    from letterkit.docx.find import docx_files
+    from letterkit.i18n.languages import check_language
+
     for language in languages:
         check_language(language, field="--lang")
     files = docx_files(paths)
@@ -86,6 +89,9 @@ def templates_check(paths: tuple[Path, ...], languages: tuple[str, ...]) -> None
 @click.option("--markdown", is_flag=True, help="As Markdown tables (for the README).")
 def fields(markdown: bool) -> None:
     """Every field a template may use, and letterkit's filters, with examples."""
+    from letterkit.docx.fields import reference_card
+    from letterkit.inputs import sample_record
+
     rows, filters = reference_card(sample_record())
     if markdown:
         click.echo("| field | type | required | what it is | example |")
