@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letterkit.docx.compiled import compile_template
 from letterkit.i18n.languages import check_language
 from letterkit.kinds import KINDS, Kind, kind_named
 from letterkit.output import letter_path, safe_name
@@ -96,6 +95,10 @@ def render_letter(
 ) -> Letter:
     """Render one letter from the template file given, as it is. `make_letter` finds the
     template and checks a custom one first; so does `write_records`."""
+    # Imported here: the docx libraries are for making letters, not for every command
+    # that reads what a letter holds (`letterkit fields`).
+    from letterkit.docx.compiled import compile_template
+
     check_language(language)
     compiled = compile_template(template, language, native_digits=native_digits)
     context = letter_context(record, kind=kind, language=language, layout=layout, today=today)

@@ -24,9 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import mammoth
-from docx import Document
-from docx.table import Table
 
 from letterkit.docx.environment import environment
 from letterkit.docx.parts import template_sources
@@ -196,6 +193,8 @@ def _mammoth_html(docx: bytes, images: Images, domain: str = "letterkit.invalid"
             images.append((cid, data, (maintype, subtype)))
         return {"src": f"cid:{cid}"}
 
+    import mammoth  # imported here: a covering note's email never needs it
+
     result = mammoth.convert_to_html(io.BytesIO(docx), style_map=STYLE_MAP,
                                      convert_image=mammoth.images.img_element(picture))
     return str(result.value)
@@ -292,6 +291,9 @@ def _plain(inner: str) -> str:
 def letter_text(docx: bytes) -> str:
     """A rendered letter's body as plain text from the greeting on: paragraphs apart, line
     breaks kept, bullets and table rows readable."""
+    from docx import Document  # imported here: only a template mammoth cannot carry
+    from docx.table import Table
+
     chunks: list[str] = []
     for block in Document(io.BytesIO(docx)).iter_inner_content():
         bullet = False
