@@ -78,8 +78,11 @@ _HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def _email(value: str | None) -> str | None:
-    if value is None:
-        return None
+    return None if value is None else _checked_email(value)
+
+
+@functools.lru_cache(maxsize=4096)  # the organisation's and handler's, on every row
+def _checked_email(value: str) -> str:
     text = unicodedata.normalize("NFC", value)
     local, at, domain = text.rpartition("@")
     if not at or not _is_local_part(local) or _ascii_domain(domain) is None:
@@ -149,13 +152,18 @@ def _timezone(value: str) -> str:
 
 
 @functools.cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())  # (Babel builds the set anew on each call)
+
+
+@functools.cache
 def _timezone_names() -> dict[str, str]:
     return {name.casefold(): name for name in available_timezones()}
 
 
 def _currency(value: str) -> str:
     code = value.upper()
-    if code not in list_currencies():
+    if code not in _currencies():
         raise _refused(f"{shown(value)} is not a currency code (ISO 4217, such as INR)",
                        "an ISO 4217 currency code such as INR")
     return code
@@ -519,8 +527,10 @@ def dotted(loc: tuple[int | str, ...]) -> str:
 
 def _drop_blank_items(value: Any) -> Any:
     # A blank list item (an empty CSV cell, a stray "-" in YAML) is nothing, not an error.
+    # (Only sections and lists are looked into: a record is mostly text, read for every row.)
     if isinstance(value, dict):
-        return {k: _drop_blank_items(v) for k, v in value.items()}
+        return {k: _drop_blank_items(v) if isinstance(v, dict | list) else v
+                for k, v in value.items()}
     if isinstance(value, list):
         return [_drop_blank_items(v) for v in value if clean_text(v) is not None]
     return value

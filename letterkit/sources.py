@@ -6,6 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import difflib
+import functools
 import json
 import re
 import stat
@@ -686,19 +687,27 @@ def unflatten(cells: dict[str, str]) -> dict[str, Any]:
         if not column or value is None or not value.strip():
             continue
         node = root
-        parts = column.split(".")
-        list_path, _, number = column.rpartition(".")
-        if number.isdigit() and list_path in _SHORTHANDS:
-            parts.append(_SHORTHANDS[list_path])
-        for part in parts[:-1]:
+        *path, last = _column_path(column)
+        for part in path:
             node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    return {key: _lists(value) for key, value in root.items()}
+        node[last] = value
+    return {key: _lists(value) if isinstance(value, dict) else value
+            for key, value in root.items()}
 
 
-def _lists(node: Any) -> Any:
-    if not isinstance(node, dict):
-        return node
+@functools.lru_cache(maxsize=4096)  # a sheet's columns, read for every row
+def _column_path(column: str) -> tuple[str, ...]:
+    """Where a column's value goes in the nested data."""
+    list_path, _, number = column.rpartition(".")
+    if number.isdigit() and list_path in _SHORTHANDS:
+        return (*column.split("."), _SHORTHANDS[list_path])
+    return tuple(column.split("."))
+
+
+def _lists(node: dict[str, Any]) -> Any:
+    """Sections whose keys are all numbers as lists, in number order."""
     if node and all(key.isdigit() for key in node):
-        return [_lists(node[key]) for key in sorted(node, key=int)]
-    return {key: _lists(value) for key, value in node.items()}
+        return [_lists(node[key]) if isinstance(node[key], dict) else node[key]
+                for key in sorted(node, key=int)]
+    return {key: _lists(value) if isinstance(value, dict) else value
+            for key, value in node.items()}

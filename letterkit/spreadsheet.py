@@ -11,6 +11,7 @@ changed it. Record files (YAML, JSON) are not touched: what staff type there is 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from typing import Any, Literal, get_args
@@ -45,12 +46,12 @@ def excel_values(data: dict[str, Any], order: DateOrder = "day-first",
     and a Problem (naming the field) for each cell that cannot be read."""
     problems: list[Problem] = []
     result = dict(data)
+    fields = _fields(model)
     for name, value in data.items():
-        field = model.model_fields.get(name)
-        if field is None:
+        if name not in fields:
             continue
         path = f"{prefix}{name}"
-        section = section_model(field.annotation)
+        section, kind = fields[name]
         if section is not None:
             if isinstance(value, list):
                 items = []
@@ -64,7 +65,6 @@ def excel_values(data: dict[str, Any], order: DateOrder = "day-first",
                 result[name], found = excel_values(value, order, section, f"{path}.")
                 problems += found
             continue
-        kind = _kind(field.annotation)
         if kind is None or not isinstance(value, str):
             continue
         try:
@@ -72,6 +72,14 @@ def excel_values(data: dict[str, Any], order: DateOrder = "day-first",
         except ValueError as error:
             problems.append(Problem(str(error), field=path, expected=_EXPECTED[kind]))
     return result, problems
+
+
+@functools.cache  # read for every row
+def _fields(model: type[BaseModel]) -> dict[str, tuple[type[BaseModel] | None, str | None]]:
+    """Each field of a model: the model it holds (a section, or a list of sections), and
+    the kind of value Excel may have reformatted (see `_kind`)."""
+    return {name: (section_model(field.annotation), _kind(field.annotation))
+            for name, field in model.model_fields.items()}
 
 
 _EXPECTED = {

@@ -37,27 +37,50 @@ def locales_dir() -> Path:
 def user_locales_dir() -> Path:
     """The user's own catalogs: $LETTERKIT_LOCALES, else `locales` in their data folder."""
     named = os.environ.get(SETTING)
-    return Path(named) if named else user_folders("data")[0] / "locales"
+    return Path(named) if named else _data_locales(*map(os.environ.get, _DATA_FOLDER_SETTINGS))
+
+
+# What the user's data folder is found from (see `user_folders`), besides what does not
+# change while letterkit runs (the system, its registry): every letter looks it up.
+_DATA_FOLDER_SETTINGS = ("XDG_DATA_HOME", "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH",
+                         "APPDATA", "LOCALAPPDATA")
+
+
+@functools.lru_cache(maxsize=8)
+def _data_locales(*_settings: str | None) -> Path:
+    return user_folders("data")[0] / "locales"
 
 
 def catalog_path(lang: str) -> Path:
     """The catalog letters in `lang` are written from: the user's, else the shipped one."""
     own = user_catalog_path(lang)
-    return own if own.is_file() else locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return own if own.is_file() else _shipped_catalog_path(lang)
 
 
-def user_catalog_path(lang: str) -> Path:
-    """Where the user's catalog of `lang` is (or would be) kept."""
-    return user_locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def user_catalog_path(lang: str, folder: Path | None = None) -> Path:
+    """Where the user's catalog of `lang` is (or would be) kept (in `folder`, the user's
+    catalogs folder, when it has been looked up already)."""
+    return (folder or user_locales_dir()) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _shipped_catalog_path(lang: str) -> Path:
+    return locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _catalog_version(lang: str, folder: Path | None = None) -> tuple[Path, int]:
+    """`catalog_path`, and when it last changed."""
+    own = user_catalog_path(lang, folder)
+    return _version(own if own.is_file() else _shipped_catalog_path(lang))
 
 
 def is_shipped(path: Path) -> bool:
     return path.resolve().is_relative_to(locales_dir().resolve())
 
 
-def available_languages() -> list[str]:
-    """Every language with a catalog (shipped or the user's), and the source language."""
-    return list(_languages_in(locales_dir(), user_locales_dir()))
+def available_languages(folder: Path | None = None) -> list[str]:
+    """Every language with a catalog (shipped or the user's, in `folder` when it has been
+    looked up already), and the source language."""
+    return list(_languages_in(locales_dir(), folder or user_locales_dir()))
 
 
 def ready_languages() -> list[str]:
@@ -95,28 +118,40 @@ def _languages_in(*folders: Path) -> tuple[str, ...]:
 def check_language(lang: str, *, field: str | None = "language") -> str:
     """The language, if letters can be written in it; otherwise an InputError naming the
     choices, or saying how much of its catalog is still to translate."""
-    if lang not in available_languages():
-        choices = ", ".join(available_languages())
+    _checked_catalog(lang, field)
+    return lang
+
+
+def _checked_catalog(lang: str, field: str | None) -> tuple[Path, int] | None:
+    """What `check_language` checks; the language's catalog and its version (None for
+    the source language). Every letter checks its language, so the disk is looked at as
+    little as can be: once for the user's catalogs folder, once for the catalog."""
+    folder = user_locales_dir()
+    if lang not in _languages_in(locales_dir(), folder):
+        choices = ", ".join(available_languages(folder))
         raise InputError.at(
-            f"no catalog for language {lang!r} (looked for {user_catalog_path(lang)}); "
+            f"no catalog for language {lang!r} (looked for {user_catalog_path(lang, folder)}); "
             f"available: {choices}",
             field=field, expected=choices,
         )
-    missing, needed = missing_messages(lang)
-    errors = catalog_errors(lang)
+    if lang == SOURCE_LANGUAGE:
+        return None
+    path, changed = _catalog_version(lang, folder)
+    missing, needed = _missing(path, changed, lang)
+    errors = _errors(path, changed, lang)
     if errors:
         raise InputError.at(
-            f"the {lang!r} catalog ({catalog_path(lang)}) has {len(errors)} translations "
+            f"the {lang!r} catalog ({path}) has {len(errors)} translations "
             f"letters cannot use, so no letter is written in it; the first: {errors[0]}; "
             "fix them, then check with `letterkit i18n compile`",
             field=field, expected="translations that keep their placeholders")
     if missing:
         raise InputError.at(
-            f"the {lang!r} catalog ({catalog_path(lang)}) does not yet translate {missing} of "
+            f"the {lang!r} catalog ({path}) does not yet translate {missing} of "
             f"the {needed} messages letters need, so no letter is written in it; translate "
             "them (untranslated and fuzzy entries), then check with `letterkit i18n compile`",
             field=field, expected="a complete catalog")
-    return lang
+    return path, changed
 
 
 def missing_messages(lang: str) -> tuple[int, int]:
@@ -124,7 +159,7 @@ def missing_messages(lang: str) -> tuple[int, int]:
     catalog lacks (untranslated or fuzzy), and how many there are."""
     if lang == SOURCE_LANGUAGE:
         return 0, 0
-    return _missing(*_version(catalog_path(lang)), lang)
+    return _missing(*_catalog_version(lang), lang)
 
 
 def catalog_errors(lang: str) -> tuple[str, ...]:
@@ -132,7 +167,7 @@ def catalog_errors(lang: str) -> tuple[str, ...]:
     changed (Babel's checks), or text `%` cannot fill in (a bare `%`)."""
     if lang == SOURCE_LANGUAGE:
         return ()
-    return _errors(*_version(catalog_path(lang)), lang)
+    return _errors(*_catalog_version(lang), lang)
 
 
 @functools.cache
@@ -208,10 +243,10 @@ def translations(lang: str) -> NullTranslations:
 
     Fuzzy entries are left out, as gettext's own compiler does: a guess is not a translation.
     """
-    check_language(lang)
-    if lang == SOURCE_LANGUAGE:
+    catalog = _checked_catalog(lang, "language")
+    if catalog is None:
         return NullTranslations()
-    return _translations(*_version(catalog_path(lang)), lang)
+    return _translations(*catalog, lang)
 
 
 @functools.cache

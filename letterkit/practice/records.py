@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from letterkit.config import Config
 from letterkit.errors import LATE, PRACTICE, InputError, LetterkitError, Problem
 from letterkit.inputs import records_in
@@ -57,7 +59,6 @@ def check_record(
     them all."""
     chosen = kinds_among(kinds)
     lists = lists or word_lists()
-    data: dict[str, Any] = record.model_dump()
     known = _record_words(record)
     found: dict[tuple[str, str, str], list[Kind]] = {}
     details: dict[tuple[str, str, str], Finding] = {}
@@ -72,7 +73,7 @@ def check_record(
         for commitments in kind.commitments:
             for c in commitments(record, today):
                 add(kind, Finding((), c.field, c.problem, c.practice, c.suggestion))
-        for field, text in _texts(data, kind.text_fields):
+        for field, text in _texts(record, kind.text_fields):
             if (field, text) not in scanned:
                 scanned[field, text] = [
                     Finding((), field, rule.problem, rule.practice, rule.suggestion, words)
@@ -161,27 +162,32 @@ def _record_words(record: Record) -> set[str]:
     """Words of the record's own names and references: never jargon to its customer."""
     texts = [record.reference, record.customer.name, record.organisation.name,
              record.handler.name, record.complaint.order or "", record.meeting_place() or ""]
-    return {word for text in texts for word in re.findall(r"[\w&+]+", text)}
+    return {word for text in texts for word in _WORD.findall(text)}
+
+
+_WORD = re.compile(r"[\w&+]+")
+_OPENING_NUMBER = re.compile(r"\s*(?:[A-Z]{2,}[-/]?\d|#?\d{4,}|(?:account|order|a/c)\b)",
+                             re.IGNORECASE)
 
 
 def _opens_with_a_number(subject: str) -> bool:
-    return bool(re.match(r"\s*(?:[A-Z]{2,}[-/]?\d|#?\d{4,}|(?:account|order|a/c)\b)", subject,
-                         re.IGNORECASE))
+    return bool(_OPENING_NUMBER.match(subject))
 
 
-def _texts(data: dict[str, Any], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+def _texts(record: Record, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(field, text) for each piece of staff-written text at the dotted paths given in a
-    record's data; list items are numbered from 1, and an action's text is its `what`."""
+    record; list items are numbered from 1, and an action's text is its `what`."""
     for path in paths:
-        value: Any = data
+        value: Any = record
         for key in path.split("."):
-            value = value.get(key) if isinstance(value, dict) else None
+            value = getattr(value, key, None) if isinstance(value, BaseModel) else None
         if isinstance(value, str):
             yield path, value
         elif isinstance(value, list):
             for n, item in enumerate(value, start=1):
-                text = item.get("what") if isinstance(item, dict) else item
-                field = f"{path}.{n}.what" if isinstance(item, dict) else f"{path}.{n}"
+                section = isinstance(item, BaseModel)
+                text = getattr(item, "what", None) if section else item
+                field = f"{path}.{n}.what" if section else f"{path}.{n}"
                 if isinstance(text, str):
                     yield field, text
 

@@ -13,13 +13,16 @@ false`: staff's text only, as a template's label may name a reference number).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import importlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from letterkit.errors import InputError
 from letterkit.i18n.languages import locales_dir
@@ -39,12 +42,36 @@ _SHORT_FORM = re.compile(r"(?<![\w.])(?:(?:dr|mr|mrs|ms|prof|st|rs|vs|e\.g|i\.e|
                          r"|(?P<number>no|nos|ref|నం))\.$", re.IGNORECASE)
 _LONGEST_SHORT_FORM = 8  # characters, with its full stop
 _ABBREVIATION = re.compile(r"(?<![\w+&-])([A-Z][A-Z0-9&+]{1,7})(?![\w&+-])")
+# Characters that `re`, ignoring case, takes as equal exactly when their lower cases are
+# (one character each): ASCII, Telugu, punctuation, currency signs. Text of these alone
+# holds a phrase's lowered words wherever its pattern matches, which the quick reading
+# relies on; other text (ſ is s to `re`, İ lowers to two characters) is read as before.
+_CASELESS = ("\x00-\x7f\u00a0-\u00b4\u00b6-\u00bf\u00d7\u00f7\u0964\u0965"
+             f"{_TELUGU}\u2000-\u206f\u20a0-\u20cf")
+_CASELESS_TEXT = re.compile(f"[{_CASELESS}]*")
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_]+")  # a word a need may hold whole
+_LETTERS = re.compile(f"{_LETTER}+")  # a whole word, as a phrase's pattern reads one
+_DIGIT = re.compile(r"\d")
+_A_DIGIT = "  \\d"  # the piece a run with a digit holds (two spaces: no other piece has)
+_SHORT_RUN = 48  # characters: a longer run between spaces is searched for each piece
+_REMEMBERED_RUN = 256  # characters: a longer run is not worth remembering
+_REMEMBERED_RUNS = 20_000  # runs remembered at most (some 12 MiB), then forgotten at once
 
-_Fold = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
+# What any text a phrase matches holds, as pieces of its lowered text: every clause of a
+# Need; a clause by one of its pieces, or by meeting one of its inner Needs (a choice of
+# several words: "(terms and conditions|T&C)"). A piece is a run of characters without
+# spaces; " word" (a space first) that word whole; `_A_DIGIT` a digit.
+Need: TypeAlias = tuple["Clause", ...]
+Clause: TypeAlias = tuple[frozenset[str], tuple["Need", ...]]
+
+# A fold: what it finds, what it writes instead, and signs one of which all it finds
+# holds (a sign is looked for first: most text has none, and trying a pattern at every
+# letter costs more).
+_Fold = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str], tuple[str, ...]]
 _SPELLING_FOLDS: list[_Fold] = [  # Telugu spelt several ways; regular expressions too
-    (re.compile("[\u200c\u200d]"), ""),  # zero-width (non-)joiners
-    (re.compile("ళ్ళ"), "ళ్ల"),  # మళ్ళీ / మళ్లీ
-    (re.compile(rf"(?<=[{_TELUGU}])రు(?![{_TELUGU}])"), "ర్"),  # నంబరు / నంబర్
+    (re.compile("[\u200c\u200d]"), "", ("\u200c", "\u200d")),  # zero-width (non-)joiners
+    (re.compile("ళ్ళ"), "ళ్ల", ("ళ్ళ",)),  # మళ్ళీ / మళ్లీ
+    (re.compile(rf"(?<=[{_TELUGU}])రు(?![{_TELUGU}])"), "ర్", ("రు",)),  # నంబరు / నంబర్
 ]
 _FOLDS: list[_Fold] = [  # spellings that vary in real text, made one before matching
     # links and addresses are not wording: blanked, keeping their length
@@ -52,17 +79,21 @@ _FOLDS: list[_Fold] = [  # spellings that vary in real text, made one before mat
     # long, as the mail rules say: so a long run of letters is read once, not once from
     # each of its letters.)
     (re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+"),
-     lambda m: " " * len(m.group(0))),
+     lambda m: " " * len(m.group(0)), ("http", "www.", "@")),
     # words in quotation marks are someone else's (what the customer was told)
     (re.compile("\u2018[^\u2019\n]{1,200}\u2019|\u201c[^\u201d\n]{1,200}\u201d|"
-                "(?<!\\w)\"[^\"\n]{1,200}\"(?!\\w)"), lambda m: " " * len(m.group(0))),
-    (re.compile("[\u2018\u2019\u02bc]"), "'"),
-    (re.compile("[\u201c\u201d]"), '"'),
-    (re.compile("[\u2010-\u2015]"), "-"),
+                "(?<!\\w)\"[^\"\n]{1,200}\"(?!\\w)"), lambda m: " " * len(m.group(0)),
+     ("\u2018", "\u201c", '"')),
+    (re.compile("[\u2018\u2019\u02bc]"), "'", ("\u2018", "\u2019", "\u02bc")),
+    (re.compile("[\u201c\u201d]"), '"', ("\u201c", "\u201d")),
+    (re.compile("[\u2010-\u2015]"), "-", tuple(map(chr, range(0x2010, 0x2016)))),
     *_SPELLING_FOLDS,
-    (re.compile(r"(?<=\d)\s*శాతం"), "%"),  # 100 శాతం / 100%
-    (re.compile("[\u0c66-\u0c6f]"), lambda m: str(ord(m.group(0)) - 0x0C66)),  # ౧౦౦ / 100
+    (re.compile(r"(?<=\d)\s*శాతం"), "%", ("శాతం",)),  # 100 శాతం / 100%
+    (re.compile("[\u0c66-\u0c6f]"), lambda m: str(ord(m.group(0)) - 0x0C66),  # ౧౦౦ / 100
+     tuple(map(chr, range(0x0C66, 0x0C70)))),
 ]
+# Text of ASCII alone can hold only these signs: without them, it has nothing to fold.
+_ASCII_FOLD_SIGNS = tuple(sign for _, _, signs in _FOLDS for sign in signs if sign.isascii())
 
 
 def normalise(text: str) -> str:
@@ -75,7 +106,11 @@ def _folded(text: str) -> tuple[str, list[int]]:
     came from in the (NFC) text, so that a quote shows what staff wrote."""
     text = unicodedata.normalize("NFC", text)
     origin = list(range(len(text)))
-    for pattern, replacement in _FOLDS:
+    if text.isascii() and not any(sign in text for sign in _ASCII_FOLD_SIGNS):
+        return text, origin
+    for pattern, replacement, signs in _FOLDS:
+        if not any(sign in text for sign in signs):
+            continue
         out, where, done = [], [], 0
         for match in pattern.finditer(text):
             out.append(text[done:match.start()])
@@ -107,6 +142,7 @@ def _language_of(sentence: str) -> str:
     return "te" if re.search(f"[{_TELUGU}]", sentence) else "en"
 
 
+@functools.lru_cache(maxsize=1024)  # read for every sentence; a record has few fields
 def _section(field: str) -> str:
     """The record field a text stands in, without its item number: findings.2 -> findings."""
     return re.sub(r"\.\d+(\.what)?$", "", field)
@@ -114,24 +150,48 @@ def _section(field: str) -> str:
 
 @dataclass(frozen=True)
 class Phrase:
-    """A phrase as a pattern, with the cheap test that rules most sentences out. The
-    pattern is compiled when a sentence first passes the test: most never do in a run,
-    and compiling them all would add most of a second to every start."""
+    """A phrase as a pattern, with the cheap tests that rule most sentences out. The
+    pattern is written, and compiled, when a sentence first passes them: most never do
+    in a run, and making them all would add most of a second to every start."""
 
-    source: str
+    text: str  # the phrase, normalised; or its regular expression (`regex`)
     flags: int
     anchors: tuple[str, ...]  # one of these stands in any text the pattern matches
     any_case: bool
+    # What any text the pattern matches holds, more closely (see `Need`); None: nothing sure.
+    need: Need | None = dataclasses.field(default=None, compare=False, repr=False)
+    regex: bool = False
 
     @classmethod
     def of(cls, phrase: str) -> Phrase:
         """ValueError says what in the phrase is wrong."""
-        source, flags = _pattern_source(phrase)
-        any_case = bool(flags & re.IGNORECASE)
-        found = _regex_anchors(source) if phrase.startswith("re:") else \
-            _anchor_set(_tokens(normalise(phrase)))
-        anchors = tuple(sorted(a.lower() if any_case else a for a in found)) if found else ("",)
-        return cls(source, flags, anchors, any_case)
+        if phrase.startswith("re:"):  # a regular expression, for what the phrases cannot say
+            compiled = _regex(phrase[3:])
+            items = _parsed(compiled.pattern)
+            found = _regex_anchors(items)
+            anchors = tuple(sorted(a.lower() for a in found)) if found else ("",)
+            need = _regex_need(items)
+            made = cls(compiled.pattern, re.IGNORECASE, anchors, True, need, regex=True)
+            object.__setattr__(made, "_compiled", compiled)
+            return made
+        plain = normalise(phrase)
+        if plain.count("(") != plain.count(")") or plain.count("[") != plain.count("]"):
+            raise ValueError("a bracket is not closed")
+        tokens = _tokens(plain)
+        _check(tokens)
+        bare = _bare(plain)
+        any_case = not (bare.isupper() and bare.isascii())  # ALL-CAPS ASCII: as written
+        words = _anchor_set(tokens)
+        anchors = tuple(sorted(a.lower() if any_case else a for a in words)) if words else ("",)
+        # (without a surer need, the anchors: better than trying the pattern everywhere)
+        bounded = bool(re.match(_LETTER, bare))  # as the pattern's start says
+        need = _need(tokens, bounded) or _need_of_any(words or ())
+        return cls(plain, re.IGNORECASE if any_case else 0, anchors, any_case, need)
+
+    @property
+    def source(self) -> str:
+        """The pattern, as a regular expression."""
+        return self.text if self.regex else _pattern_source(self.text)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -141,14 +201,17 @@ class Phrase:
             object.__setattr__(self, "_compiled", compiled)
         return compiled
 
-    def search(self, sentence: str, lowered: str, *, anchored: bool = False
-               ) -> re.Match[str] | None:
-        """The first match in the sentence; `anchored`: its anchor is known to be there."""
-        if not anchored:
-            haystack = lowered if self.any_case else sentence
-            if not any(anchor in haystack for anchor in self.anchors):
-                return None
+    def search(self, sentence: str, lowered: str) -> re.Match[str] | None:
+        """The first match in the sentence (`lowered`: the sentence in lower case). The
+        anchors are looked for even in text the need says may match: where `re` reads
+        case as lowering does not (ſ is s to it), they keep what they always found."""
+        haystack = lowered if self.any_case else sentence
+        if not any(anchor in haystack for anchor in self.anchors):
+            return None
         return self.pattern.search(sentence)
+
+
+_phrase = functools.cache(Phrase.of)  # a phrase several rules share is read once
 
 
 @dataclass(frozen=True)
@@ -178,11 +241,7 @@ class Rule:
         """Where in the sentence the words that break this rule stand, if they do."""
         if self.language is not None and self.language != _language_of(sentence):
             return None
-        if len(self.phrases) == 1:  # the scan found its anchor
-            match = self.phrases[0].search(sentence, lowered, anchored=True)
-        else:
-            match = next(filter(None, (p.search(sentence, lowered) for p in self.phrases)),
-                         None)
+        match = next(filter(None, (p.search(sentence, lowered) for p in self.phrases)), None)
         if match is None:
             return None
         if self.needs and not any(p.search(sentence, lowered) for p in self.needs):
@@ -216,6 +275,119 @@ class Abbreviations:
 
 
 class _Index:
+    """Which rules could be broken in a sentence, found without trying their patterns.
+
+    Text of `_CASELESS` characters alone (nearly all text) is read by its runs between
+    spaces: which pieces of the rules' needs a run holds is worked out once for each
+    different run, and a rule is tried only where its whole need is met, not (as other
+    text is, see `_Anchors`) wherever one of its words stands."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.sections: dict[str | None, frozenset[int]] = {}
+        self.needs = tuple(_rule_need(rule) for rule in rules)
+        self.unkeyed = frozenset(n for n, need in enumerate(self.needs) if need is None)
+        # How many rules need each piece: a word many phrases use ("the", "your") is
+        # common in text too, and makes a poor key.
+        self.uses = Counter(piece for need in self.needs if need is not None
+                            for piece in set(_pieces(need)))
+        self.keys: dict[Need, frozenset[str]] = {}
+        self.keyed: dict[str, set[int]] = {}  # a piece: the rules it is the key of
+        # Each need as clauses of pieces alone (a choice of words as its key), the key's
+        # own clause left out, for a quick test; the whole need where that is not all.
+        self.quick: list[tuple[frozenset[str], ...]] = []
+        self.whole: list[Need | None] = []
+        for n, need in enumerate(self.needs):
+            clauses = [self._clause_key(clause) for clause in need or ()]
+            key = self._key(need) if need is not None else frozenset()
+            for piece in key:
+                self.keyed.setdefault(piece, set()).add(n)
+            self.quick.append(tuple(sorted({c for c in clauses if c != key},
+                                           key=self._rarity)))
+            self.whole.append(need if need and any(inner for _, inner in need) else None)
+        self.pieces = frozenset(self.uses)
+        self.sizes = sorted({len(piece) for piece in self.pieces if not piece.startswith(" ")})
+        self.runs: dict[str, tuple[frozenset[str], frozenset[int]]] = {}
+
+    def holding_in(self, field: str | None) -> frozenset[int]:
+        """The rules that hold in a field."""
+        section = None if field is None else _section(field)
+        if section not in self.sections:
+            self.sections[section] = frozenset(
+                n for n, rule in enumerate(self.rules) if rule.holds_in(field))
+        return self.sections[section]
+
+    def candidates(self, sentence: str, lowered: str) -> set[int]:
+        if not _CASELESS_TEXT.fullmatch(sentence):
+            return self._anchors.candidates(sentence, lowered)
+        found: set[str] = set()
+        rules = set(self.unkeyed)
+        for run in lowered.split():
+            pieces, keyed = self.runs.get(run) or self._read(run)
+            found |= pieces
+            rules |= keyed
+        likely = set()
+        for n in rules:
+            for pieces in self.quick[n]:
+                if pieces.isdisjoint(found):
+                    break
+            else:
+                whole = self.whole[n]
+                if whole is None or _met(whole, found):
+                    likely.add(n)
+        return likely
+
+    def _read(self, run: str) -> tuple[frozenset[str], frozenset[int]]:
+        """The pieces a run of text holds, and the rules whose key they are."""
+        if len(run) <= _SHORT_RUN:
+            pieces = self.pieces.intersection(
+                run[start:start + size] for start in range(len(run)) for size in self.sizes
+                if start + size <= len(run))
+        else:  # each piece looked for: as long as the run, not its square
+            pieces = frozenset(piece for piece in self.pieces if piece in run)
+        pieces |= self.pieces.intersection(f" {word}" for word in _LETTERS.findall(run))
+        if _A_DIGIT in self.pieces and _DIGIT.search(run):
+            pieces |= {_A_DIGIT}
+        read = pieces, frozenset(n for piece in pieces for n in self.keyed.get(piece, ()))
+        if len(run) <= _REMEMBERED_RUN:
+            if len(self.runs) >= _REMEMBERED_RUNS:
+                self.runs.clear()
+            self.runs[run] = read
+        return read
+
+    def _key(self, need: Need) -> frozenset[str]:
+        """Pieces one of which any text that meets the need holds: those of its rarest
+        clause."""
+        if need not in self.keys:
+            self.keys[need] = min(map(self._clause_key, need), key=self._rarity)
+        return self.keys[need]
+
+    def _clause_key(self, clause: Clause) -> frozenset[str]:
+        pieces, inner = clause
+        return pieces.union(*map(self._key, inner)) if inner else pieces
+
+    def _rarity(self, pieces: frozenset[str]) -> int:
+        """How often text is likely to hold one of the pieces, as a rule: the more rules
+        use them the commoner they are; a piece of a word shorter than three characters
+        stands in almost every sentence."""
+        return sum(self.uses[piece] + (100 if len(piece) < 3 else 0) for piece in pieces)
+
+    @functools.cached_property
+    def _anchors(self) -> _Anchors:
+        return _Anchors(self.rules)
+
+
+def _rule_need(rule: Rule) -> Need | None:
+    """What any sentence that breaks the rule holds: the need of one of its phrases, and
+    of one of the phrases it `needs`."""
+    clauses = list(_any_of([phrase.need for phrase in rule.phrases]) or ())
+    if rule.needs:
+        clauses += [clause for clause in _any_of([phrase.need for phrase in rule.needs]) or ()
+                    if clause not in clauses]
+    return tuple(clauses) or None
+
+
+class _Anchors:
     """Which rules could match a sentence, found in one pass over it: each phrase's
     anchors in one pattern per case (longest first, so that at each place the anchors
     found there are the longest one and those it begins with)."""
@@ -234,16 +406,6 @@ class _Index:
             for anchors in (set(self.by_anchor[0]) - {""}, set(self.by_anchor[1]) - {""}))
         self.within = tuple({a: [a[:k] for k in range(1, len(a) + 1) if a[:k] in table]
                              for a in table} for table in self.by_anchor)
-        self.rules = rules
-        self.sections: dict[str | None, frozenset[int]] = {}
-
-    def holding_in(self, field: str | None) -> frozenset[int]:
-        """The rules that hold in a field."""
-        section = None if field is None else _section(field)
-        if section not in self.sections:
-            self.sections[section] = frozenset(
-                n for n, rule in enumerate(self.rules) if rule.holds_in(field))
-        return self.sections[section]
 
     def candidates(self, sentence: str, lowered: str) -> set[int]:
         found = set(self.always)
@@ -251,7 +413,7 @@ class _Index:
             pattern = self.patterns[any_case]
             if pattern is None:
                 continue
-            for longest in {m.group(1) for m in pattern.finditer(haystack)}:
+            for longest in set(pattern.findall(haystack)):
                 for anchor in self.within[any_case][longest]:
                     found |= self.by_anchor[any_case][anchor]
         return found
@@ -335,33 +497,44 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
 
 
 # --- the phrase language ----------------------------------------------------------------
+# Phrases share their words and choices ("(our|my)", a group's phrases as `needs`): each
+# is read once, and what is made of it kept (`_reading`).
 
-def _tokens(phrase: str) -> list[str]:
+_reading = functools.lru_cache(maxsize=16_384)
+
+
+@_reading
+def _tokens(phrase: str) -> tuple[str, ...]:
     """A phrase's words, (alternatives) and [optional words] each as one token."""
-    return [token for token in _split(phrase, str.isspace) if token]
+    return tuple(token for token in _split(phrase, _WORD_BREAK) if token)
 
 
-def _alternatives(inside: str) -> list[str]:
+@_reading
+def _alternatives(inside: str) -> tuple[str, ...]:
     """The choices inside (a|b) or [a|b]."""
-    return _split(inside, "|".__eq__)
+    return tuple(_split(inside, _CHOICE_BREAK))
 
 
-def _split(text: str, at: Callable[[str], bool]) -> list[str]:
-    """The text split at each character `at` accepts outside brackets."""
-    parts, depth, current = [], 0, ""
-    for char in text:
+_WORD_BREAK = re.compile(r"[()\[\]]|\s")  # (\s is what str.isspace says is a space)
+_CHOICE_BREAK = re.compile(r"[()\[\]|]")
+
+
+def _split(text: str, breaks: re.Pattern[str]) -> list[str]:
+    """The text split at each of `breaks` outside brackets (a bracket is never one)."""
+    parts, depth, start = [], 0, 0
+    for found in breaks.finditer(text):
+        char = found.group()
         if char in "([":
             depth += 1
         elif char in ")]":
             depth -= 1
-        if depth == 0 and at(char):
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    return [*parts, current]
+        elif depth == 0:
+            parts.append(text[start:found.start()])
+            start = found.end()
+    return [*parts, text[start:]]
 
 
+@_reading
 def _word(word: str, last: bool) -> str:
     stem = word.rstrip("*")
     telugu = any("\u0c00" <= c <= "\u0c7f" for c in stem)
@@ -380,22 +553,17 @@ def _word(word: str, last: bool) -> str:
     return piece
 
 
-def _sequence(tokens: list[str], last: bool = True) -> str:
+@_reading
+def _sequence(tokens: tuple[str, ...], last: bool = True) -> str:
     out, pending_gap = "", False
     for n, token in enumerate(tokens):
         is_last = last and n == len(tokens) - 1
         if token == "...":
             pending_gap = True
             continue
-        if token[:1] + token[-1:] in ("[]", "()"):
+        if token[:1] + token[-1:] in ("[]", "()"):  # (what `_check` lets through)
             alternatives = [_sequence(_tokens(a), is_last) for a in _alternatives(token[1:-1])]
-            if not all(alternatives):
-                raise ValueError(f"{token}: an empty choice")
             piece, optional = f"(?:{'|'.join(alternatives)})", token[0] == "["
-        elif _NOT_A_WORD.search(token):
-            raise ValueError(f"{token!r} is not a word; write [word] for an optional word, "
-                             "(a|b) for either, or start the phrase with re: for a regular "
-                             "expression")
         else:
             piece, optional = _word(token, is_last), False
         joint = "" if not out else (_GAP + r"\s+" if pending_gap else r"\s+")
@@ -404,40 +572,69 @@ def _sequence(tokens: list[str], last: bool = True) -> str:
     return out.removeprefix(r"\s+")
 
 
-def _pattern_source(phrase: str) -> tuple[str, int]:
-    """A phrase's pattern, on normalised text, and its flags: whole words; ALL-CAPS
-    abbreviations as written, the rest in any case; `*` ends a word with any ending; a
-    Telugu phrase's last word takes any ending; `(a|b)` either; `[a]` or `[a|b]` optional;
-    `...` a few words between. A pattern built from a phrase is valid by construction; a
-    regular expression is compiled once to be sure. ValueError says what is wrong."""
-    if phrase.startswith("re:"):  # a regular expression, for what the phrases cannot say
-        source = phrase[3:].strip()
-        for fold, replacement in _SPELLING_FOLDS:  # Telugu words in it spelt as text is read
-            source = fold.sub(replacement, source)
-        try:
-            re.compile(source, re.IGNORECASE)
-        except re.error as error:
-            raise ValueError(f"not a regular expression: {error}") from None
-        return source, re.IGNORECASE
-    phrase = normalise(phrase)
-    if phrase.count("(") != phrase.count(")") or phrase.count("[") != phrase.count("]"):
-        raise ValueError("a bracket is not closed")
+def _pattern_source(phrase: str) -> str:
+    """A phrase's pattern, on normalised text (the phrase normalised, and checked by
+    `_check`): whole words; `*` ends a word with any ending; a Telugu phrase's last word
+    takes any ending; `(a|b)` either; `[a]` or `[a|b]` optional; `...` a few words
+    between. (Its case: see `Phrase.of`.)"""
     body = _sequence(_tokens(phrase))
-    plain = re.sub(r"[()\[\]|*]|\.\.\.", "", phrase).strip()
+    plain = _bare(phrase)
     start = rf"(?<!{_LETTER})" if re.match(_LETTER, plain) else ""
     end = rf"(?!{_LETTER})" if re.search(rf"{_LETTER}$", plain) else ""
-    flags = 0 if plain.isupper() and plain.isascii() else re.IGNORECASE
-    return start + body + end, flags
+    return start + body + end
 
 
-def _regex_anchors(source: str) -> set[str] | None:
-    """Literal runs a regular expression cannot match without, for the quick test, read
-    from its parse (Python's own parser; anything unexpected means no cheap test)."""
-    import importlib
+@_reading
+def _check(tokens: tuple[str, ...]) -> None:
+    """What in a phrase's words `_sequence` cannot write, said as it would say it (the
+    first in its order): ValueError."""
+    for token in tokens:
+        if token == "...":
+            continue
+        if token[:1] + token[-1:] in ("[]", "()"):
+            options = [_tokens(option) for option in _alternatives(token[1:-1])]
+            for option in options:
+                _check(option)
+            if not all(any(word != "..." for word in option) for option in options):
+                raise ValueError(f"{token}: an empty choice")
+        elif _NOT_A_WORD.search(token):
+            raise ValueError(f"{token!r} is not a word; write [word] for an optional word, "
+                             "(a|b) for either, or start the phrase with re: for a regular "
+                             "expression")
 
-    c: Any = importlib.import_module("re._constants")  # private: no type stubs
-    parser: Any = importlib.import_module("re._parser")
 
+def _bare(phrase: str) -> str:
+    """A phrase's words without its signs."""
+    return re.sub(r"[()\[\]|*]|\.\.\.", "", phrase).strip()
+
+
+def _regex(source: str) -> re.Pattern[str]:
+    """A `re:` phrase's regular expression, compiled (to be sure it is one), in any case,
+    its Telugu words spelt as text is read. ValueError says what is wrong."""
+    source = source.strip()
+    for fold, replacement, _ in _SPELLING_FOLDS:
+        source = fold.sub(replacement, source)
+    try:
+        return re.compile(source, re.IGNORECASE)
+    except re.error as error:
+        raise ValueError(f"not a regular expression: {error}") from None
+
+
+def _parsed(source: str) -> Any:
+    """A regular expression as Python's own parser reads it (private: no type stubs), or
+    None if that changed: then it has no quick tests."""
+    try:
+        return importlib.import_module("re._parser").parse(source)
+    except Exception:  # noqa: BLE001 - a parser detail changed: fall back to no test
+        return None
+
+
+_OP: Any = importlib.import_module("re._constants")  # private: no type stubs
+
+
+def _regex_anchors(items: Any) -> set[str] | None:
+    """Literal runs a regular expression (as parsed) cannot match without, for the quick
+    test; anything unexpected means no test."""
     def best(items: Any) -> set[str] | None:
         found: set[str] | None = None
         run = ""
@@ -449,28 +646,63 @@ def _regex_anchors(source: str) -> set[str] | None:
                 found = choice
 
         for op, value in items:
-            if op is c.LITERAL:
+            if op is _OP.LITERAL:
                 run += chr(value)
                 continue
             keep({run} if run else None)
             run = ""
-            if op is c.BRANCH:
+            if op is _OP.BRANCH:
                 options = [best(option) for option in value[1]]
                 keep(set().union(*options) if all(options) else None)  # type: ignore[arg-type]
-            elif op is c.SUBPATTERN:
+            elif op is _OP.SUBPATTERN:
                 keep(best(value[-1]))
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and value[0] >= 1:
+            elif op in (_OP.MAX_REPEAT, _OP.MIN_REPEAT, _OP.POSSESSIVE_REPEAT) and value[0] >= 1:
                 keep(best(value[2]))
         keep({run} if run else None)
         return found
 
     try:
-        return best(parser.parse(source))
+        return best(items) if items is not None else None
     except Exception:  # noqa: BLE001 - a parser detail changed: fall back to no test
         return None
 
 
-def _anchor_set(tokens: list[str]) -> set[str] | None:
+def _regex_need(items: Any) -> Need | None:
+    """What any match of a regular expression (as parsed) holds: read as `_regex_anchors`
+    reads it, each literal run's words and every part it cannot match without; anything
+    unexpected means no need."""
+    def need(items: Any) -> Need | None:
+        clauses: list[Clause] = []
+
+        def keep(more: Need | None) -> None:
+            clauses.extend(clause for clause in more or () if clause not in clauses)
+
+        run = ""
+        for op, value in items:
+            if op is _OP.LITERAL:
+                run += chr(value)
+                continue
+            keep(_words_need(run.split()))
+            run = ""
+            if op is _OP.BRANCH:
+                keep(_any_of([need(option) for option in value[1]]))
+            elif op is _OP.IN and value == [(_OP.CATEGORY, _OP.CATEGORY_DIGIT)]:  # \d
+                keep(((frozenset({_A_DIGIT}), ()),))
+            elif op is _OP.SUBPATTERN:
+                keep(need(value[-1]))
+            elif op in (_OP.MAX_REPEAT, _OP.MIN_REPEAT, _OP.POSSESSIVE_REPEAT) and value[0] >= 1:
+                keep(need(value[2]))
+        keep(_words_need(run.split()))
+        return tuple(clauses) or None
+
+    try:
+        return need(items) if items is not None else None
+    except Exception:  # noqa: BLE001 - a parser detail changed: fall back to no need
+        return None
+
+
+@_reading
+def _anchor_set(tokens: tuple[str, ...]) -> frozenset[str] | None:
     """Literal pieces one of which any match of a phrase contains, for a cheap test before
     the pattern: of its required words, the one whose spellings are longest."""
     best: set[str] | None = None
@@ -493,7 +725,82 @@ def _anchor_set(tokens: list[str]) -> set[str] | None:
             choice = {word} if word else None
         if choice and (best is None or min(map(len, choice)) > min(map(len, best))):
             best = choice
-    return best
+    return frozenset(best) if best is not None else None
+
+
+@_reading
+def _need(tokens: tuple[str, ...], bounded: bool) -> Need | None:
+    """What any match of a phrase's words holds (see `Need`): each required word, one of
+    the choices of each (a|b); [optional] words and `...` hold nothing sure. A word is
+    read as `_anchor_set` reads it, lowered; a plain word (ASCII letters and digits) as
+    a whole word when a non-letter comes before it (a space does, but before the first:
+    there, only when the phrase is `bounded`, as its pattern says)."""
+    clauses: list[Clause] = []
+    first = True
+    for token in tokens:
+        if token == "...":
+            continue
+        whole, first = bounded or not first, False
+        if token.startswith("["):
+            continue
+        if token.startswith("("):
+            need = _any_of([_need(_tokens(option), whole)
+                            for option in _alternatives(token[1:-1])])
+        elif whole and _PLAIN_WORD.fullmatch(token):
+            need = ((frozenset({f" {token.lower()}"}), ()),)
+        else:
+            need = _need_of_any(_anchor_set((token,)) or ())
+        clauses += [clause for clause in need or () if clause not in clauses]
+    return tuple(clauses) or None
+
+
+def _words_need(words: list[str]) -> Need | None:
+    """The need for each of these words."""
+    return tuple(clause for word in words for clause in _need_of_any([word]) or ()) or None
+
+
+def _need_of_any(pieces: Iterable[str]) -> Need | None:
+    """The need for one of these pieces of text (lowered), if none is empty or has a
+    space, and each is made only of `_CASELESS` characters."""
+    found = frozenset(pieces)
+    if not found or not all(piece and " " not in piece
+                            and _CASELESS_TEXT.fullmatch(piece) for piece in found):
+        return None
+    return ((frozenset(piece.lower() for piece in found), ()),)
+
+
+def _any_of(needs: list[Need | None]) -> Need | None:
+    """The need met by meeting any of these; None if one of them holds nothing sure."""
+    sure = [need for need in needs if need is not None]
+    if not sure or len(sure) < len(needs):
+        return None
+    if len(sure) == 1:
+        return sure[0]
+    pieces: set[str] = set()
+    inner: list[Need] = []
+    for need in sure:
+        if len(need) == 1:  # one clause: its choices are choices here
+            pieces |= need[0][0]
+            inner += need[0][1]
+        else:
+            inner.append(need)
+    return ((frozenset(pieces), tuple(inner)),)
+
+
+def _met(need: Need, found: Set[str]) -> bool:
+    """Whether text whose pieces are `found` meets the need."""
+    for pieces, inner in need:
+        if pieces.isdisjoint(found) and not any(_met(choice, found) for choice in inner):
+            return False
+    return True
+
+
+def _pieces(need: Need) -> Iterator[str]:
+    """Every piece a need names."""
+    for pieces, inner in need:
+        yield from pieces
+        for choice in inner:
+            yield from _pieces(choice)
 
 
 # --- the lists ----------------------------------------------------------------------
@@ -586,7 +893,7 @@ _PHRASE_KEYS = ("phrase", "needs", "unless", "only_in", "except_in", "in_templat
 
 def _compiled(phrase: Any, path: Path, where: str) -> Phrase:
     try:
-        return Phrase.of(str(phrase))
+        return _phrase(str(phrase))
     except ValueError as error:
         raise InputError.at(f"{where}: {phrase}: {error}", file=str(path)) from None
 
