@@ -419,3 +419,15 @@ def test_the_checks_read_long_text_once(write_record, sample_data, text) -> None
                              str(write_record(sample_data))],
                             capture_output=True, text=True, timeout=60, check=False)
     assert "Traceback" not in result.stderr
+
+
+def test_the_shipped_word_lists_read_alike_by_either_reader() -> None:
+    """The shipped lists are read by libyaml's parser for speed: it must see in them what
+    the checked reader of users' files sees."""
+    from letterkit.i18n.languages import locales_dir
+    from letterkit.sources import load_data_file, load_shipped_file
+
+    shipped = sorted(locales_dir().glob("*/practice.yaml"))
+    assert len(shipped) >= 2
+    for path in shipped:
+        assert load_data_file(path) == load_shipped_file(path)

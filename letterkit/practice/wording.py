@@ -27,7 +27,7 @@ from typing import Any, TypeAlias
 from letterkit.errors import InputError
 from letterkit.i18n.languages import locales_dir
 from letterkit.kinds import ALL
-from letterkit.sources import load_data_file
+from letterkit.sources import load_data_file, load_shipped_file
 
 SINS = ("jargon", "blame", "rulebook", "runaround", "brushoff", "guarantee", "apathy",
         "coldness", "robotism")
@@ -809,16 +809,15 @@ def _pieces(need: Need) -> Iterator[str]:
 def word_lists(extra: Path | None = None) -> WordLists:
     """Every language's lists (text in one language often borrows the other's words),
     with the admins' extra phrases."""
-    sources = sorted(locales_dir().glob("*/practice.yaml"))
-    if extra is not None:
-        sources.append(extra)
+    shipped = sorted(locales_dir().glob("*/practice.yaml"))
+    sources = [*shipped, *([extra] if extra is not None else [])]
     rules: list[Rule] = []
     apology: list[Phrase] = []
     known: set[str] = set()
     abbreviation_fields: tuple[str, ...] = ()
     abbreviation_words: tuple[str, str, str] | None = None
     for path in sources:
-        data = load_data_file(path)
+        data = load_shipped_file(path) if path in shipped else load_data_file(path)
         if not isinstance(data, dict):
             raise InputError.at("expected sections such as jargon: and blame:", file=str(path))
         groups = {str(name): [_compiled(p, path, f"groups: {name}") for p in _listed(phrases)]
