@@ -4,9 +4,11 @@ meeting's calendar invitation (.ics) and, when asked, a PDF of each letter. `ren
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -14,9 +16,12 @@ from pathlib import Path
 
 from letterkit.config import Config
 from letterkit.delivery.email import build_email, copy_notes, email_problems, sender
-from letterkit.delivery.invitation import build_invitation
-from letterkit.delivery.pdf import PdfConverter, converter_for_this_process, first_page_png
-from letterkit.docx.check import ensure_usable
+from letterkit.delivery.pdf import (
+    PdfBatch,
+    PdfConverter,
+    converter_for_this_process,
+    first_page_png,
+)
 from letterkit.docx.find import custom_templates_dir, find_template, is_shipped
 from letterkit.errors import (
     CannotWrite,
@@ -31,7 +36,14 @@ from letterkit.i18n.languages import check_language
 from letterkit.inputs import load_record
 from letterkit.kinds import Kind, kind_named, plan_kinds
 from letterkit.letters import Letter, render_letter
-from letterkit.output import FolderClaims, check_folder, check_output_folder, write_atomic
+from letterkit.output import (
+    FolderClaims,
+    cannot_write,
+    check_folder,
+    check_output_folder,
+    letter_path,
+    write_atomic,
+)
 from letterkit.practice.records import check_record, late_note
 from letterkit.practice.wording import word_lists
 from letterkit.record import LAYOUTS, Record
@@ -153,9 +165,14 @@ def write_record_files(paths: Iterable[Path], options: WriteOptions | None = Non
 
 
 def write_records(records: Iterable[Record], options: WriteOptions | None = None,
-                  *, converter: PdfConverter | None = None) -> list[RecordOutcome]:
+                  *, converter: PdfConverter | None = None,
+                  on_done: Callable[[int, RecordOutcome], None] | None = None
+                  ) -> list[RecordOutcome]:
     """Make and write every letter the options ask of each record; with PDFs, the letters
-    of all the records are converted in one LibreOffice start.
+    of all the records are converted in one LibreOffice start (one for each MOST_PER_START
+    letters), started as the first letter is made, each PDF written as it comes.
+    `on_done(index, outcome)` is told of each record as soon as it is done (with PDFs,
+    some long before others).
 
     A kind the record cannot have is noted under `all` and an error when named; a file
     already there is a problem, and kept, unless `force` replaces it or `resume` keeps it
@@ -166,7 +183,21 @@ def write_records(records: Iterable[Record], options: WriteOptions | None = None
     if options.pdf and converter is None:
         # Without LibreOffice: how to install it, before any letter is written.
         converter = converter_for_this_process(options.config.soffice)
-    outcomes, pending = [], []
+    records = list(records)
+    with contextlib.ExitStack() as stack:
+        pdfs = None
+        if options.pdf and converter is not None:
+            try:
+                pdfs = stack.enter_context(converter.batch(_pdfs_to_come(records, options)))
+            except OSError as error:  # no room for LibreOffice's copies of the letters
+                raise cannot_write(converter.work, error) from None
+        return _write_all(records, options, pdfs, on_done or (lambda index, outcome: None))
+
+
+def _write_all(records: list[Record], options: WriteOptions, pdfs: PdfBatch | None,
+               on_done: Callable[[int, RecordOutcome], None]) -> list[RecordOutcome]:
+    outcomes: list[RecordOutcome] = []
+    pending: list[_Pending] = []
     claims = FolderClaims()
     full: DiskFull | None = None  # once the disk takes nothing more, no record is tried
     for number, record in enumerate(records, 1):
@@ -181,39 +212,68 @@ def write_records(records: Iterable[Record], options: WriteOptions | None = None
                     "too (or differs from it only in case); each complaint needs a reference "
                     "of its own, so this one made nothing", field="reference")
             check_folder(options.out_dir, record.reference)
-            pending += _write_letters(record, options, outcome)
+            pending += _write_letters(record, options, outcome, pdfs)
         except DiskFull as error:
             outcome.error = full = error
         except LetterkitError as error:
             outcome.error = error
         except Exception as error:  # noqa: BLE001 - one record's fault stops only that record
             outcome.error = unexpected(error)
+    undone = {id(outcome): n for n, outcome in enumerate(outcomes)}
+
+    def done(outcome: RecordOutcome) -> None:
+        n = undone.pop(id(outcome), None)
+        if n is not None:
+            on_done(n, outcome)
+
+    waiting = {id(item.outcome) for item in pending}
+    for outcome in outcomes:
+        if id(outcome) not in waiting:
+            done(outcome)
     if pending:
-        assert converter is not None
-        try:
-            _finish_pdfs(pending, options, converter)
-        except DiskFull as error:
-            for item in pending:
-                item.outcome.error = item.outcome.error or error
-        except Exception as error:  # noqa: BLE001 - as above, for the records in hand
-            for item in pending:
-                item.outcome.problems += unexpected(error).problems
+        assert pdfs is not None
+        _finish_pdfs(pending, options, pdfs, done)
+    for outcome in outcomes:
+        done(outcome)  # those whose PDFs a full disk stopped
     return outcomes
+
+
+def _pdfs_to_come(records: list[Record], options: WriteOptions) -> int:
+    """How many letters will want a PDF made, so that LibreOffice can start before the
+    first is made (see PdfConverter.batch). A guess: a letter not made leaves its name
+    unused, and letters beyond the guess wait for another start."""
+    assert options.today is not None
+    count = 0
+    for record in records:
+        try:
+            kinds, _ = plan_kinds(record, options.kinds, today=options.today)
+            language = options.language_for(record)
+            for kind in kinds:
+                pdf = letter_path(options.out_dir, record.reference,
+                                  f"{kind.name}.{language}.pdf")
+                if not (options.resume and pdf.exists()):
+                    count += 1
+        except Exception:  # noqa: BLE001 - a guess: writing the letters says what is wrong
+            continue
+    return count
 
 
 @dataclass(frozen=True)
 class _Pending:
-    """A letter written, whose PDF (and the email that may attach it) are still to come."""
+    """A letter written, whose PDF (and the email that attaches it, if one does) are still
+    to come. Its .docx is on disk and with LibreOffice, not held here: a batch holds
+    hundreds of these."""
 
     outcome: RecordOutcome
-    letter: Letter
+    letter: Letter  # without its .docx bytes
     record: Record
     invitation: bytes | None
-    kept: bool = False  # the letter was there already (resume): so may its PDF be
+    kept: bool  # the letter was there already (resume): so may its PDF be
+    slot: int | None  # its number in the PdfBatch; None: its PDF is there already (resume)
 
 
-def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
-                   ) -> list[_Pending]:
+def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome,
+                   pdfs: PdfBatch | None) -> list[_Pending]:
     config, today = options.config, options.today
     assert today is not None and options.now is not None, "use WriteOptions.fixed()"
     language, layout = options.language_for(record), options.layout_for(record)
@@ -232,8 +292,8 @@ def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
         files, unmade = letter_files(
             letter, record, now=options.now, reply_to=config.reply_to,
             existing=partial(_existing, letter, options.out_dir), invitation=options.emails,
-            # With PDFs, the email waits for the PDF it may attach (see _finish_pdfs).
-            email=options.emails and not options.pdf)
+            # With PDFs, an email that attaches the PDF waits for it (see _finish_pdfs).
+            email=options.emails and not (options.pdf and _attaches_pdf(letter)))
         outcome.notes += unmade
         # The letter first: its invitation and email speak of it, so they are written
         # only where it is (a letter kept by a problem keeps its companions too).
@@ -244,9 +304,13 @@ def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
         if letter_in_place:
             for file in files[1:]:
                 _write_or_keep(outcome, letter, options, file, keep=kept)
-        if options.pdf and letter_in_place:
+        if pdfs is not None and letter_in_place:
             invitation = next((f.data for f in files if f.ext == "ics"), None)
-            pending.append(_Pending(outcome, letter, record, invitation, kept))
+            # The PDF is made of the letter on disk: a letter kept is its file.
+            slot = None if kept and letter.path(options.out_dir, "pdf").exists() \
+                else pdfs.add(letter.path(options.out_dir) if kept else letter.docx)
+            pending.append(_Pending(outcome, dataclasses.replace(letter, docx=b""), record,
+                                    invitation, kept, slot))
     return pending
 
 
@@ -268,6 +332,8 @@ def make_letter(
     kind_named(kind)
     template = find_template(kind, layout, language, templates)
     if not is_shipped(template):
+        from letterkit.docx.check import ensure_usable  # only custom templates are checked
+
         ensure_usable(template, language)
     return render_letter(record, kind, template, language=language, layout=layout,
                          today=today, native_digits=native_digits)
@@ -328,6 +394,9 @@ def _invitation(letter: Letter, record: Record, now: dt.datetime,
     from_ = sender(record)
     if not letter.definition.invitation or from_ is None or record.meeting is None:
         return None
+    # Imported here: icalendar is for meetings only, and costs a tenth of a second.
+    from letterkit.delivery.invitation import build_invitation
+
     return build_invitation(record, language=letter.language, now=now,
                             organizer_email=from_.addr_spec, previous=existing("ics"),
                             native_digits=letter.native_digits)
@@ -345,37 +414,83 @@ def _email(letter: Letter, record: Record, now: dt.datetime, reply_to: str | Non
     return [OutputFile("eml", message, f"{kind.called} email")]
 
 
-def _finish_pdfs(pending: list[_Pending], options: WriteOptions,
-                 converter: PdfConverter) -> None:
-    """Convert the letters in one LibreOffice start, write each PDF beside its letter, then
-    the emails held back for them."""
-    todo = []
-    for item in pending:
-        target = item.letter.path(options.out_dir, "pdf")
-        if options.resume and item.kept and target.exists():
-            item.outcome.existing.append(target)
-            _write_email(item, options, target.read_bytes())
-        else:
-            todo.append(item)
-    made = converter.convert([item.letter.path(options.out_dir) for item in todo])
-    for item in todo:
-        pdf = made[item.letter.path(options.out_dir)]
-        if isinstance(pdf, Problem):
-            item.outcome.problems.append(pdf)
-            _write_email(item, options, None)
-            continue
-        _write_or_keep(item.outcome, item.letter, options,
-                       OutputFile("pdf", pdf, f"{item.letter.definition.called} as PDF"),
-                       keep=item.kept)
-        _write_email(item, options, pdf)
+def _attaches_pdf(letter: Letter) -> bool:
+    return letter.definition.email == "covering note"
 
 
-def _write_email(item: _Pending, options: WriteOptions, pdf: bytes | None) -> None:
-    if options.emails:
-        assert options.now is not None
-        for file in _email(item.letter, item.record, options.now, options.config.reply_to,
-                           item.invitation, pdf):
-            _write_or_keep(item.outcome, item.letter, options, file, keep=item.kept)
+def _finish_pdfs(pending: list[_Pending], options: WriteOptions, pdfs: PdfBatch,
+                 done: Callable[[RecordOutcome], None]) -> None:
+    """Write each PDF beside its letter as soon as LibreOffice has made it, then the email
+    held back for it (a PDF kept, at once); `done(outcome)` once a record's are all there.
+    A letter's fault stops that letter only; a full disk, every letter not yet done."""
+    undone = {id(item): item for item in pending}
+    letters_left = Counter(id(item.outcome) for item in pending)
+
+    def settle(item: _Pending, pdf: bytes | Problem | None) -> None:
+        try:
+            _place_pdf(item, pdf, options)
+        except DiskFull:
+            raise
+        except Exception as error:  # noqa: BLE001 - one letter's fault stops only that letter
+            item.outcome.problems += unexpected(error).problems
+        del undone[id(item)]
+        letters_left[id(item.outcome)] -= 1
+        if not letters_left[id(item.outcome)]:
+            done(item.outcome)
+
+    by_slot = {item.slot: item for item in pending if item.slot is not None}
+    try:
+        for item in pending:
+            if item.slot is None:
+                settle(item, None)
+        for slot, pdf in pdfs.pdfs():
+            settle(by_slot[slot], pdf)
+    except DiskFull as error:
+        for item in undone.values():
+            item.outcome.error = item.outcome.error or error
+    except Exception as error:  # noqa: BLE001 - as above, for the letters not yet done
+        for item in undone.values():
+            item.outcome.problems += unexpected(error).problems
+
+
+def _place_pdf(item: _Pending, pdf: bytes | Problem | None, options: WriteOptions) -> None:
+    """A letter's PDF (None: the one there, kept) and the email that attaches it."""
+    target = item.letter.path(options.out_dir, "pdf")
+    if pdf is None:
+        item.outcome.existing.append(target)
+        _write_email(item, options, target.read_bytes())
+        return
+    if isinstance(pdf, Problem):
+        # Its email is not made without it: a run that makes the PDF makes the email too,
+        # rather than keeping one that lacks it.
+        waits = options.emails and _attaches_pdf(item.letter)
+        item.outcome.problems.append(dataclasses.replace(
+            pdf, file=str(item.letter.path(options.out_dir)),
+            message=f"{pdf.message}; its email, which attaches it, was not made either"
+            if waits else pdf.message))
+        return
+    _write_or_keep(item.outcome, item.letter, options,
+                   OutputFile("pdf", pdf, f"{item.letter.definition.called} as PDF"),
+                   keep=item.kept)
+    _write_email(item, options, pdf)
+
+
+def _write_email(item: _Pending, options: WriteOptions, pdf: bytes) -> None:
+    """The email that attaches the letter's PDF (and the letter, read back from its file)."""
+    if not (options.emails and _attaches_pdf(item.letter)):
+        return
+    assert options.now is not None
+    path = item.letter.path(options.out_dir)
+    try:
+        letter = dataclasses.replace(item.letter, docx=path.read_bytes())
+    except OSError as error:
+        item.outcome.problems.append(Problem(
+            f"cannot read it back to attach it to its email ({error.strerror})",
+            file=str(path)))
+        return
+    for file in _email(letter, item.record, options.now, options.config.reply_to,
+                       item.invitation, pdf):
+        _write_or_keep(item.outcome, letter, options, file, keep=item.kept)
 
 
 def _write_or_keep(outcome: RecordOutcome, letter: Letter, options: WriteOptions,

@@ -30,11 +30,13 @@ def as_on_windows(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
                   tmp_path_factory: pytest.TempPathFactory) -> None:
     """Every test runs without the calls Windows lacks (unless marked `posix`, for the few
     that use them to stage a crash or test the POSIX path itself), and with a catalogs
-    folder of its own, so no test reads or writes the user's real one."""
+    folder of its own, and a cache folder of the run's own (where a LibreOffice profile is
+    kept), so no test reads or writes the user's real ones."""
     if request.node.get_closest_marker("posix") is None:
         for module, name in POSIX_ONLY:
             monkeypatch.delattr(module, name, raising=False)
     monkeypatch.setenv("LETTERKIT_LOCALES", str(tmp_path_factory.mktemp("user-locales")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture
