@@ -7,6 +7,7 @@ import contextlib
 import csv
 import dataclasses
 import hashlib
+import multiprocessing
 import os
 import re
 import signal
@@ -14,15 +15,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
-from letterkit.delivery.pdf import converter_for_this_process, soffice
+from letterkit.delivery.pdf import (
+    MOST_PER_START,
+    converter_for_this_process,
+    end_all_conversions,
+    soffice,
+    stop_when,
+)
 from letterkit.errors import (
     EXISTS,
     LOCKED,
@@ -34,6 +40,7 @@ from letterkit.errors import (
     unexpected,
 )
 from letterkit.inputs import record_from_row
+from letterkit.kinds import KINDS
 from letterkit.letters import Letter
 from letterkit.output import (
     CSV_ENCODING,
@@ -47,9 +54,14 @@ from letterkit.output import (
     csv_text,
     write_atomic,
 )
+from letterkit.practice.wording import word_lists
 from letterkit.record import Record, clean_text
 from letterkit.sources import CsvSource, column_map, count_rows, csv_rows, open_csv
 from letterkit.writing import RecordOutcome, WriteOptions, write_records
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import SimpleQueue
+    from multiprocessing.synchronize import Event
 
 MANIFEST_COLUMNS = ("row", "reference", "kind", "language", "path", "sha256")
 ERROR_COLUMNS = ("row", "reference", "field", "message")
@@ -60,6 +72,12 @@ _UNSPEAKABLE = "backslashreplace"
 # in flight at once, so memory stays flat however long the CSV is.
 CHUNK_ROWS = 8
 CHUNKS_IN_FLIGHT_PER_JOB = 4
+# With PDFs a chunk is a worker's share of the sheet (see _rows_a_task_with_pdfs), as each
+# chunk's letters are converted in one LibreOffice start, about a second of a processor;
+# one chunk per worker is in flight, so a Ctrl-C waits for no more than those running. A
+# sheet is not shared out finer than this: two starts for fewer letters would cost more
+# processor time (a second a start) than the half a second or less they save.
+FEWEST_ROWS_A_START = 12
 
 
 @dataclass
@@ -116,10 +134,14 @@ class BatchSummary:
 
 
 def process_rows(
-    rows: list[tuple[int, dict[str, object]]], options: WriteOptions, source_name: str
+    rows: list[tuple[int, dict[str, object]]], options: WriteOptions, source_name: str,
+    report: Callable[[RowResult], None] | None = None,
 ) -> list[RowResult]:
     """Validate and write the letters of some rows (in a worker process, or in this one);
-    with PDFs, the rows' letters are converted together, in one LibreOffice start."""
+    with PDFs, the rows' letters are converted together, in one LibreOffice start. With
+    `report`, each row but the last done is told to it as soon as it is done (with PDFs,
+    a long while before the last), and only the others are returned; the last returned
+    carries the LibreOffice starts."""
     results: list[RowResult] = []
     records: list[tuple[RowResult, Record]] = []
     for number, data in rows:
@@ -133,20 +155,46 @@ def process_rows(
             result.outcome.error = error
         except Exception as error:  # noqa: BLE001 - one row's fault stops only that row
             result.outcome.error = unexpected(error)
-    converter = (converter_for_this_process(options.config.soffice)
-                 if options.pdf and records else None)
-    before = converter.starts if converter is not None else 0
-    outcomes = write_records([record for _, record in records], options, converter=converter)
-    for (result, _), outcome in zip(records, outcomes, strict=True):
-        result.outcome = outcome
-    for result in results:
+    held: list[RowResult] = []  # done, and not yet reported: the last stays for the return
+    finished: set[int] = set()
+
+    def done(result: RowResult) -> None:
+        if result.row in finished:
+            return
+        finished.add(result.row)
         result.outcome.problems = _at_row(result.outcome.problems, source_name, result.row)
         if result.outcome.error is not None:
             result.outcome.error.problems = _at_row(result.outcome.error.problems,
                                                     source_name, result.row)
-    if converter is not None:
-        results[-1].pdf_starts = converter.starts - before
-    return results
+        held.append(result)
+        while report is not None and len(held) > 1:
+            report(held.pop(0))
+
+    for result in results:
+        if result.outcome.error is not None:  # not even a record
+            done(result)
+
+    def record_done(index: int, outcome: RecordOutcome) -> None:
+        records[index][0].outcome = outcome
+        done(records[index][0])
+
+    converter = (converter_for_this_process(options.config.soffice)
+                 if options.pdf and records else None)
+    before = converter.starts if converter is not None else 0
+    outcomes = write_records([record for _, record in records], options, converter=converter,
+                             on_done=record_done)
+    for index, outcome in enumerate(outcomes):
+        record_done(index, outcome)  # any not told of
+    if converter is not None and held:
+        held[-1].pdf_starts = converter.starts - before
+    return held if report is not None else results
+
+
+def _process_in_worker(rows: list[tuple[int, dict[str, object]]], options: WriteOptions,
+                       source_name: str) -> list[RowResult]:
+    """process_rows in a worker process: each row reported to the batch as it is done."""
+    assert _done_rows is not None, "started by _worker_start"
+    return process_rows(rows, options, source_name, _done_rows.put)
 
 
 def _at_row(problems: list[Problem], file: str, row: int) -> list[Problem]:
@@ -188,8 +236,13 @@ def run_batch(
         csv_file, delimiter, column_map(options.config.columns))
     if options.pdf:
         soffice(options.config.soffice)  # without LibreOffice, say how to get it, at once
+    rows_in_sheet = None  # with PDFs, for sharing them out evenly
     if on_start is not None:
-        on_start(count_rows(source))
+        rows_in_sheet = count_rows(source)
+        on_start(rows_in_sheet)
+    elif options.pdf:
+        with contextlib.suppress(LetterkitError):  # reading the rows says what is wrong
+            rows_in_sheet = count_rows(source)
     out_dir = options.out_dir
     check_output_folder(out_dir)
     try:
@@ -246,13 +299,20 @@ def run_batch(
                 elif not record(duplicate):
                     return
 
+        size = _rows_a_task_with_pdfs(rows_in_sheet, jobs, options.kinds) if options.pdf \
+            else CHUNK_ROWS
         if jobs <= 1 or fail_fast:
             # Fail-fast goes a row at a time: nothing is written after the first bad row.
-            for chunk in _chunks(rows(), 1 if fail_fast else CHUNK_ROWS):
-                if not all([record(r) for r in process_rows(chunk, options, name)]):
+            verdicts: list[bool] = []  # record's, row by row: False to stop after the chunk
+            for chunk in _chunks(rows(), 1 if fail_fast else size):
+                last = process_rows(chunk, options, name,
+                                    lambda result: verdicts.append(record(result)))
+                verdicts.extend([record(result) for result in last])
+                if not all(verdicts):
                     break
         else:
-            _in_pool(rows(), options, name, jobs, record, summary)
+            _in_pool(_chunks(rows(), size), options, name, jobs, record, summary,
+                     stopping=lambda: stop.requested)
         summary.interrupted = stop.requested
     if sync is not None:
         sync()
@@ -260,58 +320,118 @@ def run_batch(
     return summary
 
 
+def _rows_a_task_with_pdfs(rows: int | None, jobs: int, kinds: tuple[str, ...]) -> int:
+    """Rows a worker takes at a time with PDFs: as its letters are converted in one
+    LibreOffice start, each worker's even share of the sheet, or for a long sheet, even
+    rounds of shares of at most MOST_PER_START letters."""
+    letters_a_row = len(KINDS) if "all" in kinds else len(set(kinds))
+    most = max(1, MOST_PER_START // letters_a_row)
+    if rows is None:
+        return most
+    rounds = max(1, -(-rows // (jobs * most)))
+    tasks = max(1, min(jobs * rounds, rows // FEWEST_ROWS_A_START))
+    return min(most, -(-rows // tasks))
+
+
 def _in_pool(
-    rows: Iterator[tuple[int, dict[str, object]]],
+    chunks: Iterator[list[tuple[int, dict[str, object]]]],
     options: WriteOptions,
     name: str,
     jobs: int,
     record: Callable[[RowResult], bool],
     summary: BatchSummary,
+    *,
+    stopping: Callable[[], bool],
 ) -> None:
-    """Rows over `jobs` processes, a bounded number of chunks in flight. When `record`
-    says stop, no chunk is started, and those already running still report."""
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
+    """Chunks of rows over `jobs` processes, a bounded number in flight. When `record`
+    or `stopping` says stop, no chunk is started, and those already running still report;
+    should this process be interrupted again (a second Ctrl-C), the workers stop their
+    LibreOffice at once."""
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "fork":
+        # Built here once, the word lists (a fifth of a second) are every forked worker's
+        # from its first row; spawned workers (Windows, macOS) build their own. A list
+        # that cannot be read is each row's error, said there as before.
+        with contextlib.suppress(LetterkitError):
+            word_lists(options.config.practice_words)
+    stop_now = context.Event()
+    # Rows the workers have done, as they are done (a chunk with PDFs takes a while).
+    done_rows: SimpleQueue[RowResult] = context.SimpleQueue()
+    in_flight = jobs if options.pdf else jobs * CHUNKS_IN_FLIGHT_PER_JOB
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start,
+                             initargs=(stop_now, done_rows)) as pool:
         pending: dict[Future[list[RowResult]], list[tuple[int, dict[str, object]]]] = {}
-        chunks = _chunks(rows, CHUNK_ROWS)
         going = True
+
+        def stop_starting() -> None:
+            nonlocal going
+            going = False
+            for other in pending:
+                other.cancel()  # not started: not done; running: they report
+
         try:
             while going or pending:
-                while going and len(pending) < jobs * CHUNKS_IN_FLIGHT_PER_JOB:
+                while going and len(pending) < in_flight:
                     chunk = next(chunks, None)
                     if chunk is None:
                         going = False
                         break
-                    pending[pool.submit(process_rows, chunk, options, name)] = chunk
+                    pending[pool.submit(_process_in_worker, chunk, options, name)] = chunk
                 if not pending:
                     break
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                # Not waiting long: rows done are taken in (their put() must not wait
+                # long), and a Ctrl-C is heard, while a long chunk (PDFs) runs.
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                # All a finished chunk's reports are in the queue (put() returns once its
+                # row is in the pipe), so they are taken before its last rows.
+                while not done_rows.empty():
+                    if not record(done_rows.get()) and going:
+                        stop_starting()
+                if going and stopping():
+                    stop_starting()
                 for future in done:
                     chunk = pending.pop(future)
                     if future.cancelled():
                         continue
                     try:
                         results = future.result()
-                    except BrokenProcessPool as error:
-                        summary.stopped_by = summary.stopped_by or Problem(
-                            f"a worker process stopped before its rows were made ({error}); "
-                            f"rows {chunk[0][0]} to {chunk[-1][0]} and those after them are "
-                            "not done", file=name)
+                    except Exception as error:  # noqa: BLE001 - it stops the run, in one line
+                        # A worker that died (BrokenProcessPool), or a fault of the whole
+                        # chunk: its rows not yet listed, and the rest, are a resumed run's.
+                        problem = error.problems[0] if isinstance(error, LetterkitError) \
+                            else Problem("a worker process stopped before its rows were made "
+                                         f"({error})", file=name)
+                        summary.stopped_by = summary.stopped_by or dataclasses.replace(
+                            problem, row=None, message=f"{problem.message}; rows "
+                            f"{chunk[0][0]} to {chunk[-1][0]} and those after them are not "
+                            "done")
                         going = False
                         continue
                     if not all([record(r) for r in results]) and going:
-                        going = False
-                        for other in pending:
-                            other.cancel()  # not started: not done; running: they report
+                        stop_starting()
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            stop_now.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            while not all(future.done() for future in pending):
+                while not done_rows.empty():  # a worker must not wait to report
+                    done_rows.get()
+                time.sleep(0.05)
             raise
 
 
-def _worker_start() -> None:
+_done_rows: SimpleQueue[RowResult] | None = None  # in a worker: where done rows go
+
+
+def _worker_start(stop_now: Event, done_rows: SimpleQueue[RowResult]) -> None:
     """In each worker process: Ctrl-C is for the parent, which stops the batch between
-    rows (Windows and a terminal send it to every process); and a worker whose parent has
-    died stops at once rather than writing letters no manifest will list."""
+    rows (Windows and a terminal send it to every process), and tells the workers by
+    `stop_now` when it must stop at once; rows go back by `done_rows` as they are done; a
+    worker whose parent has died stops at once (with its LibreOffice) rather than writing
+    letters no manifest will list."""
+    global _done_rows
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_when(stop_now.is_set)
+    _done_rows = done_rows
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
 
 
@@ -323,6 +443,7 @@ def _exit_when_orphaned(parent: int) -> None:
             time.sleep(0.5)
     except psutil.Error:
         pass
+    end_all_conversions()
     os._exit(1)
 
 
