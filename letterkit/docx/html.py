@@ -18,7 +18,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,26 +262,18 @@ def html_text(body: str) -> str | None:
     if re.search(r"colspan|rowspan|<ol\b|<table\b(?:(?!</table>).)*<table\b", body,
                  re.DOTALL):
         return None
-    chunks: list[str] = []
-    for n, segment in enumerate(_TABLE.split(body)):
-        if n % 2:  # a table: a row a line, its cells side by side
-            rows = [" ".join("\n".join(_plain(p) for p in _PARAGRAPH.findall(cell))
-                             .replace("\n", ", ") for cell in _CELL.findall(row)).strip()
-                    for row in _ROW.findall(segment)]
-            if any(rows):
-                chunks.append("\n".join(r for r in rows if r))
-            continue
-        for block in _BLOCK.finditer(segment):
-            bullet = block.group(1) == "li"
-            text = _plain(block.group(2)).replace("\u00a0", " ").replace("\u2011", "-")
-            text = f"{BULLET}{text}" if bullet and text else text
-            if not text.strip():
+
+    def blocks() -> Iterator[tuple[str, bool]]:
+        for n, segment in enumerate(_TABLE.split(body)):
+            if n % 2:  # a table: a row a line, its cells side by side
+                yield _table_text([["\n".join(_plain(p) for p in _PARAGRAPH.findall(cell))
+                                    for cell in _CELL.findall(row)]
+                                   for row in _ROW.findall(segment)]), False
                 continue
-            if bullet and chunks and chunks[-1].startswith(BULLET):
-                chunks[-1] += "\n" + text  # a list stays together
-            else:
-                chunks.append(text)
-    return "\n\n".join(chunks) + "\n"
+            for block in _BLOCK.finditer(segment):
+                yield _paragraph_text(_plain(block.group(2))), block.group(1) == "li"
+
+    return _text_of(blocks())
 
 
 def _plain(inner: str) -> str:
@@ -294,19 +286,32 @@ def letter_text(docx: bytes) -> str:
     from docx import Document  # imported here: only a template mammoth cannot carry
     from docx.table import Table
 
+    def blocks() -> Iterator[tuple[str, bool]]:
+        for block in Document(io.BytesIO(docx)).iter_inner_content():
+            if isinstance(block, Table):
+                yield _table_text([[cell.text for cell in row.cells]
+                                   for row in block.rows]), False
+            elif block.style is None or block.style.name not in LETTER_HEAD:
+                yield (_paragraph_text(block.text),
+                       block.style is not None and block.style.name == "List Bullet")
+
+    return _text_of(blocks())
+
+
+def _paragraph_text(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u2011", "-")
+
+
+def _table_text(rows: list[list[str]]) -> str:
+    lines = [" ".join(cell.replace("\n", ", ") for cell in row).strip() for row in rows]
+    return "\n".join(line for line in lines if line)
+
+
+def _text_of(blocks: Iterable[tuple[str, bool]]) -> str:
+    """Paragraphs (text, whether a bullet) apart; a list's bullets together."""
     chunks: list[str] = []
-    for block in Document(io.BytesIO(docx)).iter_inner_content():
-        bullet = False
-        if isinstance(block, Table):
-            rows = [" ".join(cell.text.replace("\n", ", ") for cell in row.cells).strip()
-                    for row in block.rows]
-            text = "\n".join(r for r in rows if r)
-        else:
-            if block.style is not None and block.style.name in LETTER_HEAD:
-                continue
-            text = block.text.replace("\u00a0", " ").replace("\u2011", "-")
-            bullet = block.style is not None and block.style.name == "List Bullet"
-            text = f"{BULLET}{text}" if bullet and text else text
+    for text, bullet in blocks:
+        text = f"{BULLET}{text}" if bullet and text else text
         if not text.strip():
             continue
         if bullet and chunks and chunks[-1].startswith(BULLET):
