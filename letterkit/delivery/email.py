@@ -154,19 +154,19 @@ def build_email(
     language = f"Content-Language: {_language_tag(formats)}"
     html_part = mime.text("html", _html_document(_letterhead(record) + body, formats))
     if images:
-        html_part = mime.multipart(
-            "related", [html_part, *(mime.binary(f"{maintype}/{subtype}", data,
-                                                 f"Content-ID: <{cid}>",
-                                                 "Content-Disposition: inline")
-                                     for cid, data, (maintype, subtype) in images)],
-            boundary + "3", language)
+        pictures = [mime.binary(mime.with_params("Content-Type", f"{maintype}/{subtype}", []),
+                                data, f"Content-ID: <{cid}>", "Content-Disposition: inline")
+                    for cid, data, (maintype, subtype) in images]
+        html_part = mime.multipart("related", [html_part, *pictures], boundary + "3",
+                                   language)
     else:
         html_part = mime.Part((*html_part.headers, language), html_part.body)
     alternatives = [mime.text("plain", text, language), html_part]
     if invitation is not None:
         # Inside the alternatives, where Outlook and Gmail look for an invitation.
-        alternatives.append(mime.binary('text/calendar; method="REQUEST"; charset="UTF-8"',
-                                        invitation))
+        alternatives.append(mime.binary(mime.with_params(
+            "Content-Type", "text/calendar", [("method", "REQUEST"), ("charset", "UTF-8")]),
+            invitation))
     files = list(attachments)
     if kind.email == "covering note":
         files.insert(0, (letter.display_name(), letter.docx, DOCX_TYPE))

@@ -52,10 +52,8 @@ def text(subtype: str, content: str, *extra: str) -> Part:
 
 
 def binary(content_type: str, data: bytes, *extra: str) -> Part:
-    """A part of any type, in base64; `content_type` is its whole header line (see
-    `with_params`) or just the type."""
-    if not content_type.startswith("Content-Type:"):
-        content_type = f"Content-Type: {content_type}"
+    """A part of any type, in base64, under its Content-Type header line (`with_params`
+    writes one)."""
     return Part((content_type, "Content-Transfer-Encoding: base64", *extra),
                 base64.encodebytes(data).replace(b"\n", b"\r\n"))
 
