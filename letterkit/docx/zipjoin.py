@@ -56,7 +56,9 @@ def join(shared: SharedEntries, entries: list[tuple[zipfile.ZipInfo, bytes]]) ->
             info.compress_type, stored = zipfile.ZIP_STORED, data
         else:
             info.compress_type = zipfile.ZIP_DEFLATED
-            deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+            # The fastest level: half the time of the default for a letter's document,
+            # a tenth larger (some 200 bytes); the shared entries keep the default.
+            deflate = zlib.compressobj(zlib.Z_BEST_SPEED, zlib.DEFLATED, -15)
             stored = deflate.compress(data) + deflate.flush()
         info.compress_size = len(stored)
         out += info.FileHeader(zip64=False)
