@@ -67,6 +67,12 @@ class Kind:
     first_answer: bool = False  # the first answer to the complaint: it should be quick
     must_apologise: bool = False  # its template's own wording must apologise
 
+    @property
+    def attaches_letter(self) -> bool:
+        """Whether its email attaches the letter (and its PDF) to a covering note, rather
+        than being the letter itself."""
+        return self.email == "covering note"
+
     def unmet(self, record: Record, today: dt.date) -> list[Problem]:
         """Why this letter cannot be made for the record on `today`; empty when it can."""
         return self.missing(record) or self.misdated(record, today)

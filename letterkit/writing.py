@@ -293,7 +293,7 @@ def _write_letters(record: Record, options: WriteOptions, outcome: RecordOutcome
             letter, record, now=options.now, reply_to=config.reply_to,
             existing=partial(_existing, letter, options.out_dir), invitation=options.emails,
             # With PDFs, an email that attaches the PDF waits for it (see _finish_pdfs).
-            email=options.emails and not (options.pdf and _attaches_pdf(letter)))
+            email=options.emails and not (options.pdf and letter.definition.attaches_letter))
         outcome.notes += unmade
         # The letter first: its invitation and email speak of it, so they are written
         # only where it is (a letter kept by a problem keeps its companions too).
@@ -408,14 +408,10 @@ def _email(letter: Letter, record: Record, now: dt.datetime, reply_to: str | Non
     if email_problems(record, kind):
         return []
     attached = [(letter.display_name("pdf"), pdf, PDF_TYPE)] \
-        if pdf is not None and kind.email == "covering note" else []
+        if pdf is not None and kind.attaches_letter else []
     message = build_email(letter, record, now=now, invitation=invitation,
                           reply_to=reply_to, attachments=attached)
     return [OutputFile("eml", message, f"{kind.called} email")]
-
-
-def _attaches_pdf(letter: Letter) -> bool:
-    return letter.definition.email == "covering note"
 
 
 def _finish_pdfs(pending: list[_Pending], options: WriteOptions, pdfs: PdfBatch,
@@ -463,7 +459,7 @@ def _place_pdf(item: _Pending, pdf: bytes | Problem | None, options: WriteOption
     if isinstance(pdf, Problem):
         # Its email is not made without it: a run that makes the PDF makes the email too,
         # rather than keeping one that lacks it.
-        waits = options.emails and _attaches_pdf(item.letter)
+        waits = options.emails and item.letter.definition.attaches_letter
         item.outcome.problems.append(dataclasses.replace(
             pdf, file=str(item.letter.path(options.out_dir)),
             message=f"{pdf.message}; its email, which attaches it, was not made either"
@@ -477,7 +473,7 @@ def _place_pdf(item: _Pending, pdf: bytes | Problem | None, options: WriteOption
 
 def _write_email(item: _Pending, options: WriteOptions, pdf: bytes) -> None:
     """The email that attaches the letter's PDF (and the letter, read back from its file)."""
-    if not (options.emails and _attaches_pdf(item.letter)):
+    if not (options.emails and item.letter.definition.attaches_letter):
         return
     assert options.now is not None
     path = item.letter.path(options.out_dir)

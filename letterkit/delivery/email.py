@@ -168,7 +168,7 @@ def build_email(
             "Content-Type", "text/calendar", [("method", "REQUEST"), ("charset", "UTF-8")]),
             invitation))
     files = list(attachments)
-    if kind.email == "covering note":
+    if kind.attaches_letter:
         files.insert(0, (letter.display_name(), letter.docx, DOCX_TYPE))
     for item in enclosed:
         if item.file is not None:
