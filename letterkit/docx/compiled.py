@@ -85,7 +85,7 @@ class CompiledTemplate:
         shared = tuple(sorted(uses)) if uses <= _SHARED_FIELDS and "random" not in \
             part.source else None
         return _Part(part.name, location, template, part.reshapes_tables, "docPr" in part.source,
-                     any(e in part.source for e in _BRACE_ESCAPES), shared)
+                     any(e in part.source for e in BRACE_ESCAPES), shared)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The letter for one context, as the bytes of a .docx file: held to one letter's
@@ -131,7 +131,7 @@ class CompiledTemplate:
             raise TemplateError(part.location.problem(str(exc), _template_line(exc))) from None
         xml = xml.replace("\n<w:p", "<w:p")
         if part.has_brace_escapes:
-            for escaped, brace in _BRACE_ESCAPES.items():
+            for escaped, brace in BRACE_ESCAPES.items():
                 xml = xml.replace(escaped, brace)
         try:
             xml = _resolve_listing(xml)
@@ -181,7 +181,8 @@ def _fold_constant_messages(source: str, env: jinja2.Environment) -> str:
     return _CONSTANT_MESSAGE.sub(fold, source)
 
 
-_BRACE_ESCAPES = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
+# docxtpl's escapes for literal braces in a template's text.
+BRACE_ESCAPES = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
 _LISTING_CHARS = re.compile("[\n\t\a\f]")
 _PARAGRAPH_START = re.compile(r"<w:p[ >]")
 

@@ -25,7 +25,9 @@ from typing import Any
 
 import jinja2
 
+from letterkit.docx.compiled import BRACE_ESCAPES
 from letterkit.docx.environment import environment
+from letterkit.docx.limits import letter_limits
 from letterkit.docx.parts import template_sources
 
 # The paragraphs that head a letter on paper (its date, references, inside address and
@@ -89,7 +91,7 @@ class HtmlTemplate:
             found.extend(numbers)
             return "".join(tags[n] for n in numbers)
 
-        source = re.sub(_MARKS, back, _WRAPPED.sub(lambda m: back(m), converted))
+        source = re.sub(_MARKS, back, _WRAPPED.sub(back, converted))
         if sorted(found) != sorted(set(found)) or "<" in _KNOWN_TAGS.sub("", source) \
                 or not _drops_whole_blocks(tags, set(found)):
             return None
@@ -104,11 +106,12 @@ class HtmlTemplate:
         letter by letter."""
         if self.template is None:
             return None
+        template = self.template
         try:
-            body = self.template.render(context)
+            body = letter_limits(lambda: template.render(context))  # as its .docx is held
         except Exception:  # noqa: BLE001 - its .docx rendered: mammoth converts that
             return None
-        for escaped, brace in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+        for escaped, brace in BRACE_ESCAPES.items():
             body = body.replace(escaped, brace)
         # As mammoth writes text (&, <, > and " escaped, ' as it is); a line break within
         # a value as docxtpl breaks the line in the letter.
