@@ -367,8 +367,9 @@ class _Run:
             while True:
                 code = self.process.poll()  # first: a PDF made before it ended is then seen
                 for n, pdf in self._new_pdfs():
-                    last = time.monotonic()
                     yield n, pdf
+                    # From here: the time the caller took over the PDF is not its silence.
+                    last = time.monotonic()
                 if code is not None:
                     if code != 0 and self.waiting:
                         self.ending = _Ending(f"stopped unexpectedly (exit code {code})")
