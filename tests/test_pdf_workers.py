@@ -175,6 +175,20 @@ def test_a_batch_starts_libreoffice_once_per_worker(fake, tmp_path, rows, jobs,
     assert rows == sum(1 for line in manifest if line["path"].endswith(".pdf"))
 
 
+def test_workers_of_a_process_that_made_pdfs_have_profiles_of_their_own(fake,
+                                                                      tmp_path) -> None:
+    """A program that made PDFs itself, then runs a batch on two workers (forked, they
+    start as copies of it): each worker's LibreOffice has a profile of its own, not the
+    program's, which a second LibreOffice would hand its letters to."""
+    soffice = fake([{"make": None}])
+    mine = pdf.converter_for_this_process()
+    summary, out = batch(tmp_path, 24, jobs=2)
+    assert 24 == pdfs_made(out)
+    profiles = [start["profile"] for start in soffice.starts]
+    assert 2 == summary.pdf_starts == len(set(profiles)), profiles
+    assert not any(mine.work.as_uri() in profile for profile in profiles)
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_rows_are_reported_as_their_pdfs_come(fake, tmp_path, jobs) -> None:
     """A worker's rows share one LibreOffice start, but each row is reported (progress,

@@ -486,16 +486,19 @@ def converter_for_this_process(configured: Path | None = None) -> PdfConverter:
     """One converter (and LibreOffice profile) per process, removed when it exits; without
     LibreOffice, a MissingTool error saying how to install it. `configured` is the config's
     `soffice` setting."""
-    return _converter(soffice(configured))  # said now, before any letter is written
+    # Said now, before any letter is written. Keyed by the process too: a worker forked
+    # from a process that had converted letters must not share its profile (a second
+    # LibreOffice on one profile hands its files to the first and leaves).
+    return _converter(soffice(configured), os.getpid())
 
 
 _WORK_PREFIX = "letterkit-pdf-"
 
 
 @functools.cache
-def _converter(program: str) -> PdfConverter:
+def _converter(program: str, pid: int) -> PdfConverter:
     _remove_orphaned_work()
-    work = Path(tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{os.getpid()}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"{_WORK_PREFIX}{pid}-"))
     # A multiprocessing finaliser, not only atexit: batch workers end without running
     # atexit handlers, and each would leave its LibreOffice profile behind.
     Finalize(None, shutil.rmtree, args=(work, True), exitpriority=0)
