@@ -13,15 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from letterkit.config import Config
 from letterkit.delivery.email import build_email, copy_notes, email_problems, sender
-from letterkit.delivery.pdf import (
-    PdfBatch,
-    PdfConverter,
-    converter_for_this_process,
-    first_page_png,
-)
 from letterkit.docx.find import custom_templates_dir, find_template, is_shipped
 from letterkit.errors import (
     CannotWrite,
@@ -47,6 +42,9 @@ from letterkit.output import (
 from letterkit.practice.records import check_record, late_note
 from letterkit.practice.wording import word_lists
 from letterkit.record import LAYOUTS, Record
+
+if TYPE_CHECKING:  # PDFs' module (with psutil) is loaded only when PDFs are asked for
+    from letterkit.delivery.pdf import PdfBatch, PdfConverter
 
 PDF_TYPE = ("application", "pdf")
 
@@ -181,6 +179,8 @@ def write_records(records: Iterable[Record], options: WriteOptions | None = None
     options = (options or WriteOptions()).fixed()
     check_output_folder(options.out_dir)
     if options.pdf and converter is None:
+        from letterkit.delivery.pdf import converter_for_this_process
+
         # Without LibreOffice: how to install it, before any letter is written.
         converter = converter_for_this_process(options.config.soffice)
     records = list(records)
@@ -353,6 +353,8 @@ def preview_png(record: Record, kind: str, options: WriteOptions | None = None,
                 *, converter: PdfConverter | None = None) -> bytes:
     """A picture (PNG) of the first page of one letter, made as `write_records` would make
     it, to look at before it goes. Needs LibreOffice."""
+    from letterkit.delivery.pdf import converter_for_this_process, first_page_png
+
     options = (options or WriteOptions()).fixed()
     assert options.today is not None
     chosen, _ = plan_kinds(record, [kind], today=options.today)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psutil
 
+from letterkit.cache import cache_dir
 from letterkit.errors import LetterkitError, MissingTool, Problem
 
 SECONDS_TO_START = 60.0
@@ -292,9 +293,7 @@ def _template(program: str) -> Path:
     except OSError:
         key = program
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    import platformdirs  # here: only PDFs need it
-
-    return platformdirs.user_cache_path("letterkit", appauthor=False) / f"libreoffice-{digest}"
+    return cache_dir() / f"libreoffice-{digest}"
 
 
 def _copy_template(program: str, profile: Path) -> bool:

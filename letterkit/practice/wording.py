@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from letterkit.cache import kept
 from letterkit.errors import InputError
 from letterkit.i18n.languages import locales_dir
 from letterkit.kinds import ALL
-from letterkit.sources import load_data_file, load_shipped_file
+from letterkit.sources import load_data_file, load_shipped_file, read_text
 
 SINS = ("jargon", "blame", "rulebook", "runaround", "brushoff", "guarantee", "apathy",
         "coldness", "robotism")
@@ -450,6 +451,11 @@ class WordLists:
     def _index(self) -> _Index:
         return _Index(self.rules)
 
+    def indexed(self) -> WordLists:
+        """The lists with their index built (to be kept with them)."""
+        assert self._index is not None
+        return self
+
     def scan(self, text: str, field: str | None = None,
              known: Iterable[str] = ()) -> Iterator[tuple[Rule | Abbreviations, str]]:
         """Each rule the text breaks in `field`, sentence by sentence, with the words as
@@ -808,9 +814,21 @@ def _pieces(need: Need) -> Iterator[str]:
 @functools.cache
 def word_lists(extra: Path | None = None) -> WordLists:
     """Every language's lists (text in one language often borrows the other's words),
-    with the admins' extra phrases."""
+    with the admins' extra phrases. Built once and kept in the user's cache (a fifth of a
+    second a start otherwise), for as long as the lists and this code are the same."""
     shipped = sorted(locales_dir().glob("*/practice.yaml"))
     sources = [*shipped, *([extra] if extra is not None else [])]
+    try:
+        inputs = [Path(__file__).read_bytes(), *(str(path).encode("utf-8", "surrogateescape")
+                                                 for path in sources),
+                  *(path.read_bytes() for path in shipped),
+                  *([read_text(extra).encode("utf-8")] if extra is not None else [])]
+    except (OSError, InputError):
+        return _built_word_lists(shipped, sources)  # says what is wrong with a list
+    return kept("word-lists", inputs, lambda: _built_word_lists(shipped, sources).indexed())
+
+
+def _built_word_lists(shipped: list[Path], sources: list[Path]) -> WordLists:
     rules: list[Rule] = []
     apology: list[Phrase] = []
     known: set[str] = set()

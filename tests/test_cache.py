@@ -1,0 +1,143 @@
+"""What letterkit keeps between runs (letterkit/cache.py): only ever a copy of what it
+would build again, from the same inputs; anything wrong with the copy is passed over."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from letterkit import cache
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(cache, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.delenv("LETTERKIT_NO_CACHE", raising=False)
+    return tmp_path / "cache"
+
+
+class Builds:
+    def __init__(self, value: object = "built") -> None:
+        self.count, self.value = 0, value
+
+    def __call__(self) -> object:
+        self.count += 1
+        return self.value
+
+
+def test_a_second_run_with_the_same_inputs_takes_the_copy(folder) -> None:
+    build = Builds({"rules": [1, 2, 3]})
+    assert {"rules": [1, 2, 3]} == cache.kept("lists", [b"a", b"b"], build)
+    assert {"rules": [1, 2, 3]} == cache.kept("lists", [b"a", b"b"], build)
+    assert 1 == build.count
+    assert 1 == len(list(folder.glob("lists-*.pickle")))
+
+
+@pytest.mark.parametrize("other", [[b"a", b"c"], [b"ab"], [b"a", b"b", b""]],
+                         ids=["changed", "joined", "one-more"])
+def test_other_inputs_build_again(folder, other) -> None:
+    """Any change of the inputs (even bytes moved from one to the next) is a new build."""
+    build = Builds()
+    cache.kept("lists", [b"a", b"b"], build)
+    cache.kept("lists", other, build)
+    assert 2 == build.count
+
+
+def test_another_letterkit_version_builds_again(folder, monkeypatch) -> None:
+    import letterkit
+
+    build = Builds()
+    cache.kept("lists", [b"a"], build)
+    monkeypatch.setattr(letterkit, "__version__", "0.0.0-other", raising=False)
+    cache.kept("lists", [b"a"], build)
+    assert 2 == build.count
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05\x95"],
+                         ids=["empty", "garbage", "cut-short"])
+def test_a_damaged_copy_is_built_again_and_replaced(folder, damage) -> None:
+    cache.kept("lists", [b"a"], Builds())
+    [copy] = folder.glob("lists-*.pickle")
+    copy.write_bytes(damage)
+    build = Builds("fresh")
+    assert "fresh" == cache.kept("lists", [b"a"], build)
+    assert 1 == build.count
+    assert "fresh" == cache.kept("lists", [b"a"], Builds("not asked"))
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(tmp_path, monkeypatch) -> None:
+    """A read-only or full home: each run builds, and says nothing."""
+    blocked = tmp_path / "a file"
+    blocked.write_text("in the way")
+    monkeypatch.setattr(cache, "cache_dir", lambda: blocked / "cache")
+    build = Builds()
+    assert "built" == cache.kept("lists", [b"a"], build)
+    assert "built" == cache.kept("lists", [b"a"], build)
+    assert 2 == build.count
+
+
+def test_what_cannot_be_kept_is_still_returned(folder) -> None:
+    build = Builds(lambda: None)  # a lambda cannot be pickled
+    assert build.value is cache.kept("lists", [b"a"], build)
+    assert [] == list(folder.glob("*.part")) + list(folder.glob(".*"))
+
+
+def test_a_build_that_fails_is_not_kept(folder) -> None:
+    def failing() -> object:
+        raise ValueError("the list is wrong")
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="the list is wrong"):
+            cache.kept("lists", [b"a"], failing)
+    assert not folder.exists() or [] == list(folder.iterdir())
+
+
+def test_turned_off(folder, monkeypatch) -> None:
+    monkeypatch.setenv("LETTERKIT_NO_CACHE", "1")
+    build = Builds()
+    cache.kept("lists", [b"a"], build)
+    cache.kept("lists", [b"a"], build)
+    assert 2 == build.count
+    assert not folder.exists()
+
+
+def test_only_the_latest_copies_are_kept(folder) -> None:
+    for n in range(7):
+        cache.kept("lists", [bytes([n])], Builds(n))
+        copies = list(folder.glob("lists-*.pickle"))
+        os.utime(copies[0])  # distinct times, whatever the clock's grain
+    assert cache._COPIES == len(list(folder.glob("lists-*.pickle")))
+    assert 6 == cache.kept("lists", [bytes([6])], Builds("not asked"))
+
+
+def _check_in_a_fresh_process(config: Path, record: Path, cache_home: Path) -> str:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    env.pop("LETTERKIT_NO_CACHE", None)
+    done = subprocess.run([sys.executable, "-m", "letterkit", "--config", str(config), "check",
+                           str(record), "--date", "2026-11-26"],
+                          capture_output=True, text=True, env=env, check=False)
+    return done.stderr
+
+
+def test_an_admins_edited_word_list_is_read_again(tmp_path, write_record,
+                                                  sample_data) -> None:
+    """The word lists are kept between runs; an admin's edit to their own list is seen
+    by the next run, as are new phrases, and a mistake in it is still named."""
+    extra = tmp_path / "more.yaml"
+    extra.write_text("jargon:\n  phrases: [hub transfer]\n", encoding="utf-8")
+    config = tmp_path / "letterkit.yaml"
+    config.write_text("practice_words: more.yaml\n", encoding="utf-8")
+    sample_data["complaint"]["summary"] = "The parcel was held at the depot scan."
+    record = write_record(sample_data)
+    cache_home = tmp_path / "cache-home"
+    assert "“depot scan”" not in _check_in_a_fresh_process(config, record, cache_home)
+    assert list((cache_home / "letterkit").glob("word-lists-*.pickle"))
+    extra.write_text("jargon:\n  phrases: [depot scan]\n", encoding="utf-8")
+    assert "“depot scan”" in _check_in_a_fresh_process(config, record, cache_home)
+    extra.write_text("jargon:\n  phrases: ['(depot']\n", encoding="utf-8")
+    stderr = _check_in_a_fresh_process(config, record, cache_home)
+    assert "more.yaml" in stderr and "a bracket is not closed" in stderr
