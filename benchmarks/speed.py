@@ -80,7 +80,8 @@ NODE_PACKAGES = ("docxtemplater@3", "pizzip@3")
 # and its time falls to "other", so keep this table up to date.
 STEPS: tuple[tuple[str, str, str], ...] = (
     ("CSV reading", "letterkit.sources", "open_csv"),
-    ("CSV reading", "letterkit.sources", "csv_rows"),
+    ("CSV reading", "letterkit.sources", "csv_cells"),
+    ("CSV reading", "letterkit.sources", "row_data"),
     ("record validation", "letterkit.inputs", "record_from_row"),
     ("practice checks", "letterkit.kinds", "plan_kinds"),
     ("practice checks", "letterkit.practice.wording", "word_lists"),

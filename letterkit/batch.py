@@ -56,7 +56,7 @@ from letterkit.output import (
 )
 from letterkit.practice.wording import word_lists
 from letterkit.record import Record, clean_text
-from letterkit.sources import CsvSource, column_map, count_rows, csv_rows, open_csv
+from letterkit.sources import CsvSource, column_map, count_rows, csv_cells, open_csv, row_data
 from letterkit.writing import RecordOutcome, WriteOptions, write_records
 
 if TYPE_CHECKING:
@@ -137,7 +137,8 @@ def process_rows(
     rows: list[tuple[int, dict[str, object]]], options: WriteOptions, source_name: str,
     report: Callable[[RowResult], None] | None = None,
 ) -> list[RowResult]:
-    """Validate and write the letters of some rows (in a worker process, or in this one);
+    """Validate and write the letters of some rows, each as `csv_cells` reads it (in a
+    worker process, or in this one);
     with PDFs, the rows' letters are converted together, in one LibreOffice start. With
     `report`, each row but the last done is told to it as soon as it is done (with PDFs,
     a long while before the last), and only the others are returned; the last returned
@@ -145,12 +146,13 @@ def process_rows(
     results: list[RowResult] = []
     records: list[tuple[RowResult, Record]] = []
     for number, data in rows:
-        reference = data.get("reference")
-        result = RowResult(number, reference if isinstance(reference, str) else None)
+        reference = data.get("reference")  # as it will be listed: blank is none
+        result = RowResult(number, reference if isinstance(reference, str)
+                           and reference.strip() else None)
         results.append(result)
         try:
-            records.append((result, record_from_row(data, options.config, file=source_name,
-                                                    row=number)))
+            records.append((result, record_from_row(row_data(data), options.config,
+                                                    file=source_name, row=number)))
         except LetterkitError as error:
             result.outcome.error = error
         except Exception as error:  # noqa: BLE001 - one row's fault stops only that row
@@ -292,7 +294,7 @@ def run_batch(
         references = _References(name)
 
         def rows() -> Iterator[tuple[int, dict[str, object]]]:
-            for number, data in csv_rows(source):
+            for number, data in csv_cells(source):  # nested by whoever makes the row
                 duplicate = references.duplicate(number, data)
                 if duplicate is None:
                     yield number, data

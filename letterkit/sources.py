@@ -549,13 +549,31 @@ def csv_rows(source: CsvSource) -> Iterator[tuple[int, dict[str, Any]]]:
     wrong with a row as read (more cells than columns, a cell longer than Excel allows)
     is in its data under ROW_PROBLEMS; a row that cannot be read at all (longer than
     MAX_ROW_CHARS, or not in the file's encoding) stops the file with an InputError."""
+    for number, cells in csv_cells(source):
+        yield number, row_data(cells)
+
+
+def csv_cells(source: CsvSource) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each row as `csv_rows` reads it, its cells by dotted field, not yet nested (see
+    `row_data`): a batch reads the sheet in one process and nests the rows in its
+    workers."""
     for number, cells in _cells(source):
-        data = unflatten({field: cell for field, cell
-                          in zip(source.header, cells, strict=False) if field is not None})
+        data: dict[str, Any] = {field: cell for field, cell
+                                in zip(source.header, cells, strict=False) if field is not None}
         problems = _row_problems(source, number, cells)
         if problems:
             data[ROW_PROBLEMS] = problems
         yield number, data
+
+
+def row_data(cells: dict[str, Any]) -> dict[str, Any]:
+    """A row from `csv_cells` as nested record data, as `csv_rows` gives it."""
+    problems = cells.get(ROW_PROBLEMS)
+    if problems is None:
+        return unflatten(cells)
+    data = unflatten({field: cell for field, cell in cells.items() if field != ROW_PROBLEMS})
+    data[ROW_PROBLEMS] = problems
+    return data
 
 
 def count_rows(source: CsvSource) -> int:
