@@ -26,15 +26,14 @@ def cache_dir() -> Path:
 
 
 def kept(name: str, inputs: Iterable[bytes], build: Callable[[], T]) -> T:
-    """`build()`, or the copy kept when it was last built from the same `inputs` (the
-    bytes of every file it reads, and of the code that reads them) by this letterkit on
-    this Python. A build that raises is not kept: its error is raised again next time.
-    LETTERKIT_NO_CACHE=1 turns the keeping off."""
+    """`build()`, or the copy kept when it was last built from the same `inputs` on this
+    Python. The inputs are the bytes of every file the build reads and of the code that
+    builds it and defines what it makes (not letterkit's version: a checkout's code
+    changes under one version). A build that raises is not kept: its error is raised
+    again next time. LETTERKIT_NO_CACHE=1 turns the keeping off."""
     if os.environ.get("LETTERKIT_NO_CACHE"):
         return build()
-    from letterkit import __version__
-
-    digest = hashlib.sha256(f"{__version__}|{sys.version_info[:2]}".encode())
+    digest = hashlib.sha256(f"{sys.version}|{sys.implementation.cache_tag}".encode())
     for data in inputs:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)

@@ -8,7 +8,9 @@ compiled once; a render is then Jinja plus docxtpl's post-processing, and a new 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
+import marshal
 import re
 import traceback
 import zipfile
@@ -23,11 +25,13 @@ from jinja2.exceptions import SecurityError
 from lxml import etree
 from markupsafe import Markup
 
+from letterkit.cache import kept
 from letterkit.docx.environment import environment
 from letterkit.docx.limits import letter_limits, spend_text, unreadable
-from letterkit.docx.parts import PATCHER, PartLocation, PartSource, template_sources
+from letterkit.docx.parts import PartLocation, PartSource, patcher, template_sources
 from letterkit.docx.zipjoin import SharedEntries, join
 from letterkit.errors import TemplateError
+from letterkit.i18n.languages import catalog_path
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
@@ -47,6 +51,28 @@ class _Part:
     made: dict[str, bytes] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _CompiledPart:
+    """A part as compiled, without its environment: what is kept between runs."""
+
+    name: str
+    lines: tuple[str, ...]  # its source, a paragraph a line (for messages)
+    code: bytes  # Jinja's compiled Python, marshalled
+    reshapes_tables: bool
+    has_drawings: bool
+    has_brace_escapes: bool
+    shared_fields: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A template as compiled for one language, without its environment."""
+
+    parts: tuple[_CompiledPart, ...]
+    shared: SharedEntries
+    rendered_infos: tuple[zipfile.ZipInfo, ...]
+
+
 # What is the same for every letter of a run (one organisation, one handler, one day).
 _SHARED_FIELDS = frozenset({"organisation", "handler", "today", "title", "kind", "language",
                             "layout"})
@@ -56,36 +82,20 @@ _MADE_PER_PART = 16
 class CompiledTemplate:
     """A .docx template, parsed and compiled once, that renders contexts into .docx bytes."""
 
-    def __init__(self, source: bytes, *, name: str, env: jinja2.Environment) -> None:
+    def __init__(self, source: bytes, *, name: str, env: jinja2.Environment,
+                 compiled: _Compiled | None = None) -> None:
         self.name = name
-        # A part with no tag and nothing docxtpl would change renders to itself: keep it as
-        # it is in the package instead of rendering it for every letter.
-        self._parts = {part.name: self._compile(part, env)
-                       for part in template_sources(source, name=name)
-                       if "{{" in part.source or "{%" in part.source
-                       or _LISTING_CHARS.search(part.source.replace("\n<w:p", "<w:p"))}
-        # The parts no tag touches are compressed once, here; every letter shares them as
-        # they are and adds only the parts it rendered.
-        with zipfile.ZipFile(io.BytesIO(source)) as package:
-            infos = package.infolist()
-            self._shared = SharedEntries.from_entries(
-                [(i, package.read(i)) for i in infos if i.filename not in self._parts])
-        self._rendered_infos = [i for i in infos if i.filename in self._parts]
-
-    def _compile(self, part: PartSource, env: jinja2.Environment) -> _Part:
-        location = PartLocation(self.name, part.name, part.source.splitlines())
-        try:
-            template = env.from_string(_fold_constant_messages(part.source, env))
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(location.problem(exc.message or str(exc), exc.lineno)) from None
-        except (RecursionError, ValueError) as exc:
-            raise TemplateError(location.problem(unreadable(exc), None)) from None
-        uses = meta.find_undeclared_variables(env.parse(part.source))
-        # `random` is the one filter that may give two letters of the same values apart.
-        shared = tuple(sorted(uses)) if uses <= _SHARED_FIELDS and "random" not in \
-            part.source else None
-        return _Part(part.name, location, template, part.reshapes_tables, "docPr" in part.source,
-                     any(e in part.source for e in BRACE_ESCAPES), shared)
+        compiled = compiled or _compile(source, name, env)
+        globals_ = env.make_globals(None)
+        self._parts = {
+            part.name: _Part(
+                part.name, PartLocation(name, part.name, list(part.lines)),
+                env.template_class.from_code(env, marshal.loads(part.code), globals_),
+                part.reshapes_tables, part.has_drawings, part.has_brace_escapes,
+                part.shared_fields)
+            for part in compiled.parts}
+        self._shared = compiled.shared
+        self._rendered_infos = list(compiled.rendered_infos)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The letter for one context, as the bytes of a .docx file: held to one letter's
@@ -146,13 +156,47 @@ class CompiledTemplate:
                 file=self.name,
             ) from None
         if part.reshapes_tables:
-            tree = PATCHER.fix_tables(xml)
+            tree = patcher().fix_tables(xml)
         if part.has_drawings:
-            PATCHER.docx_ids_index = 1000
-            PATCHER.fix_docpr_ids(tree)
+            patcher().docx_ids_index = 1000
+            patcher().fix_docpr_ids(tree)
         if part.reshapes_tables or part.has_drawings:
             xml = str(etree.tostring(tree, encoding="unicode"))
         return (_XML_DECLARATION + xml).encode("utf-8")
+
+
+def _compile(source: bytes, name: str, env: jinja2.Environment) -> _Compiled:
+    # A part with no tag and nothing docxtpl would change renders to itself: keep it as
+    # it is in the package instead of rendering it for every letter.
+    parts = tuple(_compile_part(part, name, env) for part in template_sources(source, name=name)
+                  if "{{" in part.source or "{%" in part.source
+                  or _LISTING_CHARS.search(part.source.replace("\n<w:p", "<w:p")))
+    rendered = {part.name for part in parts}
+    # The parts no tag touches are compressed once, here; every letter shares them as
+    # they are and adds only the parts it rendered.
+    with zipfile.ZipFile(io.BytesIO(source)) as package:
+        infos = package.infolist()
+        shared = SharedEntries.from_entries(
+            [(i, package.read(i)) for i in infos if i.filename not in rendered])
+    return _Compiled(parts, shared, tuple(i for i in infos if i.filename in rendered))
+
+
+def _compile_part(part: PartSource, name: str, env: jinja2.Environment) -> _CompiledPart:
+    lines = part.source.splitlines()
+    location = PartLocation(name, part.name, lines)
+    try:
+        code = env.compile(_fold_constant_messages(part.source, env))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(location.problem(exc.message or str(exc), exc.lineno)) from None
+    except (RecursionError, ValueError) as exc:
+        raise TemplateError(location.problem(unreadable(exc), None)) from None
+    uses = meta.find_undeclared_variables(env.parse(part.source))
+    # `random` is the one filter that may give two letters of the same values apart.
+    shared = tuple(sorted(uses)) if uses <= _SHARED_FIELDS and "random" not in \
+        part.source else None
+    return _CompiledPart(part.name, tuple(lines), marshal.dumps(code), part.reshapes_tables,
+                         "docPr" in part.source, any(e in part.source for e in BRACE_ESCAPES),
+                         shared)
 
 
 _CONSTANT_MESSAGE = re.compile(
@@ -204,7 +248,7 @@ def _resolve_listing(xml: str) -> str:
             continue
         end += len("</w:p>")
         spend_text(_listing_room(xml[start:end]))
-        pieces += [xml[done:start], PATCHER.resolve_listing(xml[start:end])]
+        pieces += [xml[done:start], patcher().resolve_listing(xml[start:end])]
         done = end
         found = _LISTING_CHARS.search(xml, done)
     pieces.append(xml[done:])
@@ -240,8 +284,28 @@ def _template_line(exc: BaseException) -> int | None:
 def _compiled(
     path: str, mtime_ns: int, size: int, language: str, native_digits: bool
 ) -> CompiledTemplate:
-    return CompiledTemplate(Path(path).read_bytes(), name=path,
-                            env=environment(language, native_digits))
+    try:
+        source = Path(path).read_bytes()
+    except OSError as exc:
+        raise TemplateError.at(f"cannot be read: {exc.strerror}", file=path) from None
+    env = environment(language, native_digits)
+    # Kept between runs (a tenth of a second a start, with docxtpl's loading), for as long
+    # as the template, its language's catalog and the code that compiles it are the same.
+    compiled = kept("template", _compile_inputs(source, language, native_digits),
+                    lambda: _compile(source, path, env))
+    return CompiledTemplate(source, name=path, env=env, compiled=compiled)
+
+
+def _compile_inputs(source: bytes, language: str, native_digits: bool) -> list[bytes]:
+    catalog = catalog_path(language)
+    inputs = [source, f"{language}|{native_digits}|{jinja2.__version__}".encode(),
+              catalog.read_bytes() if catalog.is_file() else b""]
+    # The code that compiles it: ours (patching, folding, the limits' code generator)
+    # and docxtpl's patching, read without loading docxtpl.
+    ours = sorted(Path(__file__).parent.glob("*.py"))
+    spec = importlib.util.find_spec("docxtpl")
+    theirs = sorted(Path(spec.origin).parent.glob("*.py")) if spec and spec.origin else []
+    return inputs + [path.read_bytes() for path in (*ours, *theirs)]
 
 
 def compile_template(path: Path, language: str, *, native_digits: bool = False

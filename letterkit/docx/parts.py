@@ -3,16 +3,20 @@ paragraph per line, with where each line stands in words an admin understands.""
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from docxtpl import DocxTemplate
 from lxml import etree
 
 from letterkit.errors import Problem, TemplateError
+
+if TYPE_CHECKING:
+    from docxtpl import DocxTemplate
 
 _W = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 # The parts that hold text a template may put tags in.
@@ -30,10 +34,18 @@ TEMPLATED_CONTENT_TYPES = frozenset(
 )
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-# docxtpl's XML patching and post-processing need no document: one instance serves all.
-# (Its patch_xml, resolve_listing, fix_tables and fix_docpr_ids are public but not
-# documented: pyproject.toml bounds docxtpl to the versions the differential test passed.)
-PATCHER = DocxTemplate(io.BytesIO())
+
+
+@functools.cache
+def patcher() -> DocxTemplate:
+    """docxtpl's XML patching and post-processing, which need no document: one instance
+    serves all. (Its patch_xml, resolve_listing, fix_tables and fix_docpr_ids are public
+    but not documented: pyproject.toml bounds docxtpl to the versions the differential
+    test passed.) Loaded when first needed: a template kept compiled needs it only for
+    values that hold a line break or a tab, and docxtpl brings python-docx with it."""
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate(io.BytesIO())
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,7 @@ def part_source(blob: bytes, *, part_name: str, template: str) -> PartSource:
         raise TemplateError.at(f"{part_name} is not valid XML: {exc}", file=template) from None
     # Judged on the text alone, so a tag Word split across runs is still seen.
     reshapes = bool(_TABLE_RESHAPING_TAG.search(re.sub(r"<[^>]+>", "", xml)))
-    xml = PATCHER.patch_xml(xml)
+    xml = patcher().patch_xml(xml)
     # Word escapes what sits inside a tag as XML ("&amp;", "&quot;"); Jinja must see it
     # as the admin typed it, so that `_("Terms & conditions")` is one message. Word's
     # autocorrect also turns "-" into dashes and spaces into non-breaking ones.

@@ -819,7 +819,10 @@ def word_lists(extra: Path | None = None) -> WordLists:
     shipped = sorted(locales_dir().glob("*/practice.yaml"))
     sources = [*shipped, *([extra] if extra is not None else [])]
     try:
-        inputs = [Path(__file__).read_bytes(), *(str(path).encode("utf-8", "surrogateescape")
+        # The code: this module's, and the fields of the kinds' text (`except_in:`).
+        here = Path(__file__)
+        code = [here.read_bytes(), (here.parent.parent / "kinds.py").read_bytes()]
+        inputs = [*code, *(str(path).encode("utf-8", "surrogateescape")
                                                  for path in sources),
                   *(path.read_bytes() for path in shipped),
                   *([read_text(extra).encode("utf-8")] if extra is not None else [])]
