@@ -15,6 +15,9 @@ from letterkit.record import Record
 
 # What a letter makes, each beside its .docx: its email, invitation and PDF.
 LETTER_FILE_TYPES = ("docx", "eml", "ics", "pdf")
+# The header of a letter's email with the day the letter is dated (YYYY-MM-DD), which
+# `send` holds it back until; mail programs pass over headers they do not know.
+DATED_HEADER = "X-Letterkit-Dated"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Letter:
     # What it was rendered from, so its email's body comes from the same template.
     template: Path | None = field(default=None, compare=False, repr=False)
     context: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    # The day it is dated: its email is not sent before it (see `send`).
+    dated: dt.date | None = None
 
     @property
     def definition(self) -> Kind:
@@ -103,4 +108,4 @@ def render_letter(
     compiled = compile_template(template, language, native_digits=native_digits)
     context = letter_context(record, kind=kind, language=language, layout=layout, today=today)
     return Letter(record.reference, kind, language, layout, compiled.render(context),
-                  native_digits, template, context)
+                  native_digits, template, context, today)

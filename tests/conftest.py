@@ -39,6 +39,18 @@ def as_on_windows(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
+@pytest.fixture(autouse=True)
+def sent_after_the_letters_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`send` holds back a letter dated after today; the tests' letters carry fixed days
+    (November 2026), so their sending is judged from a day after them all, unless a test
+    says otherwise (tests/test_send.py, letters dated later)."""
+    import datetime as dt
+
+    from letterkit.delivery import smtp
+
+    monkeypatch.setattr(smtp, "local_today", lambda: dt.date(9999, 12, 31))
+
+
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     """Run `letterkit` with these arguments, as a user would type them, in this process;

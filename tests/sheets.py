@@ -55,3 +55,14 @@ def write_csv(path: Path, records: list[dict], *, encoding: str = "utf-8",
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def sendable_any_day(folder: Path) -> None:
+    """The emails under `folder` without the letter's date header, as an earlier
+    letterkit wrote them: for tests that send from another process (where today cannot be
+    fixed) and are about something else than the day a letter may go. Their letters are
+    dated in November 2026, which `send` would otherwise hold back until then."""
+    for eml in folder.rglob("*.eml"):
+        raw = eml.read_bytes()
+        start = raw.index(b"\r\nX-Letterkit-Dated: ") + 2
+        eml.write_bytes(raw[:start] + raw[raw.index(b"\r\n", start) + 2:])

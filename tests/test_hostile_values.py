@@ -34,7 +34,7 @@ CASES = [pytest.param(case, field, value, id=case) for case, field, value in HOS
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 MESSAGE_ID = re.compile(rf"<{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*>")
 HEADERS = {"subject", "from", "to", "cc", "reply-to", "date", "message-id", "mime-version",
-           "content-type", "content-transfer-encoding"}
+           "content-type", "content-transfer-encoding", "x-letterkit-dated"}
 
 
 @pytest.mark.parametrize(("case", "field", "value"), CASES)

@@ -29,6 +29,7 @@ from letterkit.errors import MissingTool
 from letterkit.resources import data_path
 
 from readback import docx_text, libreoffice
+from sheets import sendable_any_day
 
 SAMPLES = data_path("samples")
 LETTERKIT = Path(sys.executable).parent / "letterkit"
@@ -399,6 +400,7 @@ def test_redirected_telugu_output_under_cp1252(tmp_path) -> None:
     out = tmp_path / "letters"
     assert 0 == run_letterkit("render", SAMPLES / "complaint.te.yaml", "-o", out,
                               "--date", DAY).returncode
+    sendable_any_day(out)
     env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
     with (tmp_path / "out.txt").open("wb") as fh:
         result = run_letterkit("send", "--dry-run", out, env=env, stdout=fh)

@@ -19,6 +19,8 @@ from letterkit.delivery import smtp
 from letterkit.delivery.smtp import SmtpSettings, read_messages, read_outgoing, send_all
 from letterkit.resources import data_path
 
+from sheets import sendable_any_day
+
 
 @pytest.fixture
 def letters(cli, tmp_path, write_record, sample_data) -> Path:
@@ -394,6 +396,7 @@ def test_two_sends_of_one_folder_at_once_send_each_message_once(smtp_server,
     """Two `letterkit send` processes started together on the same folder (a double
     click, two colleagues): every message reaches the server once."""
     mailbox, port = smtp_server
+    sendable_any_day(three_customers)
     command = [sys.executable, "-m", "letterkit", "send", "--host", "127.0.0.1", "--port",
                str(port), str(three_customers)]
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -641,3 +644,111 @@ def test_a_complaints_emails_go_in_the_order_of_its_letters(cli, smtp_server, le
              if line.startswith("would send")]
     assert ["acknowledgement.en.eml", "meeting.en.eml", "resolution.en.eml",
             "follow-up.en.eml"] == order
+
+
+# --- letters dated after today are not sent before their day ------------------------------
+
+def _on(monkeypatch, day: str) -> None:
+    import datetime as dt
+
+    monkeypatch.setattr(smtp, "local_today", lambda: dt.date.fromisoformat(day))
+
+
+@pytest.fixture
+def resolution_of_the_26th(cli, tmp_path, write_record, sample_data) -> Path:
+    """The sample's resolution letter and its email, dated 26 November 2026."""
+    out = tmp_path / "ahead"
+    result = cli("render", write_record(sample_data), "-o", out, "-k", "resolution",
+                 "--date", "2026-11-26")
+    assert 0 == result.exit_code, result.output
+    return out
+
+
+def test_an_email_carries_its_letters_date(resolution_of_the_26th) -> None:
+    [eml] = resolution_of_the_26th.rglob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert "2026-11-26" == message["X-Letterkit-Dated"]
+    assert read_outgoing(eml).dated is not None
+
+
+def test_a_letter_dated_later_is_held_back_until_its_day(cli, smtp_server, monkeypatch,
+                                                         resolution_of_the_26th) -> None:
+    """Made ahead for a meeting still to come, the resolution is not sent on the 24th: it
+    would reach the customer dated two days ahead, recording an agreement not yet made.
+    The dry run and the run say so, name the day, and log nothing; on the day it goes."""
+    mailbox, port = smtp_server
+    out = resolution_of_the_26th
+    _on(monkeypatch, "2026-11-24")
+    dry = send(cli, port, str(out), "--dry-run")
+    assert 0 == dry.exit_code, dry.output
+    assert "not sent yet: " in dry.stderr and "resolution.en.eml" in dry.stderr
+    assert "dated 26 November 2026, after today; run send again on or after 26 November " \
+        "2026" in dry.stderr
+    assert "0 would be sent, 0 sent before, 1 dated later (not sent yet)" in dry.stderr
+    assert "would send:" not in dry.stdout
+
+    held = send(cli, port, str(out))
+    assert 0 == held.exit_code, held.output
+    assert [] == mailbox.messages
+    assert "1 dated later (not sent yet)" in held.stderr
+    assert not (out / "CMP-2026-0142" / "sent.csv").exists()
+
+    _on(monkeypatch, "2026-11-26")
+    on_the_day = send(cli, port, str(out))
+    assert 0 == on_the_day.exit_code, on_the_day.output
+    assert 1 == len(mailbox.messages)
+    assert "dated later" not in on_the_day.stderr
+
+
+def test_a_test_copy_of_a_letter_dated_later_goes(cli, smtp_server, monkeypatch,
+                                                  resolution_of_the_26th) -> None:
+    """--to sends a copy to look at whenever asked; the customer's message still waits."""
+    mailbox, port = smtp_server
+    _on(monkeypatch, "2026-11-24")
+    result = send(cli, port, str(resolution_of_the_26th), "--to", "care@deccanhome.example")
+    assert 0 == result.exit_code, result.output
+    assert [["care@deccanhome.example"]] == [list(rcpt) for _, rcpt, _ in mailbox.messages]
+
+
+def test_only_the_kinds_chosen_are_said_to_wait(cli, smtp_server, monkeypatch,
+                                                resolution_of_the_26th) -> None:
+    _, port = smtp_server
+    _on(monkeypatch, "2026-11-24")
+    result = send(cli, port, str(resolution_of_the_26th), "--kind", "acknowledgement")
+    assert 0 == result.exit_code, result.output
+    assert "not sent yet" not in result.stderr and "dated later" not in result.stderr
+
+
+def test_the_library_holds_back_the_same(smtp_server, resolution_of_the_26th) -> None:
+    import datetime as dt
+
+    mailbox, port = smtp_server
+    messages = read_messages([resolution_of_the_26th])
+    report = send_all(messages, SmtpSettings("127.0.0.1", port), today=dt.date(2026, 11, 25))
+    assert [] == report.sent == mailbox.messages
+    assert [m.path for m in messages] == [m.path for m in report.not_yet]
+    assert report.ok
+
+
+@pytest.mark.parametrize("value", ["26/11/2026", "tomorrow", "2026-02-30"])
+def test_a_date_header_that_is_not_a_day_is_refused(tmp_path, resolution_of_the_26th,
+                                                    value) -> None:
+    [eml] = resolution_of_the_26th.rglob("*.eml")
+    eml.write_bytes(eml.read_bytes().replace(b"X-Letterkit-Dated: 2026-11-26",
+                                             b"X-Letterkit-Dated: " + value.encode()))
+    with pytest.raises(smtp.InputError) as raised:
+        read_outgoing(eml)
+    message = raised.value.problems[0].message
+    assert f"X-Letterkit-Dated header {value!r} is not a day (YYYY-MM-DD)" in message
+    assert str(eml) == raised.value.problems[0].file
+
+
+def test_an_email_made_before_letters_carried_their_date_goes(smtp_server, monkeypatch,
+                                                               resolution_of_the_26th) -> None:
+    """An .eml from an earlier letterkit (no date header) is sent as it always was."""
+    mailbox, port = smtp_server
+    [eml] = resolution_of_the_26th.rglob("*.eml")
+    eml.write_bytes(eml.read_bytes().replace(b"X-Letterkit-Dated: 2026-11-26\r\n", b""))
+    _on(monkeypatch, "2026-11-24")
+    report = send_all(read_messages([resolution_of_the_26th]), SmtpSettings("127.0.0.1", port))
+    assert 1 == len(report.sent) == len(mailbox.messages)

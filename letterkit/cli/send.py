@@ -55,6 +55,7 @@ def send(state: State, messages: tuple[Path, ...], host: str | None, port: int |
     from letterkit.delivery.smtp import (
         SendChoice,
         SmtpSettings,
+        held_back,
         plan_sends,
         read_messages,
         send_all,
@@ -75,13 +76,16 @@ def send(state: State, messages: tuple[Path, ...], host: str | None, port: int |
                              ) from None
     choice = SendChoice(kinds, limit, to)
     if dry_run:
+        outgoing, not_yet = held_back(outgoing, choice)
         todo, before = plan_sends(outgoing, choice)
         for path, when in before:
             click.echo(f"already sent {shown(path)} on {when}; not sent again")
+        say_not_yet(not_yet)
         for item in todo:
             show_message(item, to)
         click.echo(f"{len(todo)} would be sent" + (f" to {to}" if to else "")
-                   + f", {len(before)} sent before", err=True)
+                   + f", {len(before)} sent before" + later_count(not_yet),
+                   err=True)
         return
     if settings.user and not settings.password:
         if not sys.stdin.isatty():
@@ -93,12 +97,27 @@ def send(state: State, messages: tuple[Path, ...], host: str | None, port: int |
                           f"sent {shown(item.path)} to {to or ', '.join(item.recipients)}"))
     for path, when in result.already_sent:
         click.echo(f"already sent {shown(path)} on {when}; not sent again")
+    say_not_yet(result.not_yet)
     report(result.refused + result.failed)
     copies = f" (copies to {to}; the customers' messages are still unsent)" if to else ""
-    click.echo(f"{len(result.sent)} sent{copies}, {len(result.already_sent)} already sent, "
-               f"{len(result.failed)} failed, {len(result.refused)} recipients refused",
-               err=True)
+    click.echo(f"{len(result.sent)} sent{copies}, {len(result.already_sent)} already sent"
+               f"{later_count(result.not_yet)}, {len(result.failed)} failed, "
+               f"{len(result.refused)} recipients refused", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+def say_not_yet(held: list[Outgoing]) -> None:
+    """The messages held back because their letters are dated after today."""
+    for item in held:
+        assert item.dated is not None
+        day = f"{item.dated.day} {item.dated:%B %Y}"
+        click.echo(f"not sent yet: {shown(item.path)}: its letter is dated {day}, after "
+                   f"today; run send again on or after {day} (or make the letter again with "
+                   "today's date)", err=True)
+
+
+def later_count(held: list[Outgoing]) -> str:
+    return f", {len(held)} dated later (not sent yet)" if held else ""
 
 
 class SendTo(BaseModel):

@@ -25,7 +25,7 @@ from letterkit.errors import MISSING, Problem
 from letterkit.i18n.formats import Formats
 from letterkit.i18n.languages import pmark
 from letterkit.kinds import Kind
-from letterkit.letters import Letter
+from letterkit.letters import DATED_HEADER, Letter
 from letterkit.output import safe_folder_name
 from letterkit.record import Record, mail_address
 
@@ -142,6 +142,9 @@ def build_email(
         headers.append(address_header("Reply-To", replies))
     headers += [f"Date: {format_datetime(now)}", _message_id_header(message_id),
                 "MIME-Version: 1.0"]
+    if letter.dated is not None:
+        # The letter's own date: `send` holds the message back until that day.
+        headers.append(f"{DATED_HEADER}: {letter.dated.isoformat()}")
 
     enclosed = kind.enclosures(record)
     by_post = [item.what for item in enclosed if item.file is None]

@@ -27,7 +27,7 @@ from filelock import FileLock, Timeout
 from letterkit.config import Security, SmtpConfig
 from letterkit.errors import InputError, LetterkitError, Problem
 from letterkit.kinds import KINDS
-from letterkit.letters import Letter
+from letterkit.letters import DATED_HEADER, Letter
 from letterkit.output import (
     CSV_ENCODING,
     cannot_write,
@@ -102,6 +102,7 @@ class Outgoing:
     sender: str
     recipients: list[str]
     subject: str
+    dated: dt.date | None = None  # the day its letter is dated (None: not said)
 
     @property
     def raw(self) -> bytes:
@@ -123,6 +124,8 @@ class Outgoing:
 class SendReport:
     sent: list[Path] = field(default_factory=list)
     already_sent: list[tuple[Path, str]] = field(default_factory=list)
+    # Messages whose letters are dated after today, held back until then (see held_back).
+    not_yet: list[Outgoing] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
 
@@ -150,6 +153,7 @@ def read_outgoing(path: Path) -> Outgoing:
         recipients = [addr for _, addr in getaddresses(
             [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]) if addr]
         message_id, subject = str(message["Message-ID"]).strip(), str(message.get("Subject", ""))
+        dated_value = message.get(DATED_HEADER)
     except (ValueError, IndexError, AttributeError, TypeError, LookupError) as exc:
         # Python's header parser gives up on some headers mail programs would not write.
         raise InputError.at(f"its headers cannot be read ({exc}); not an email letterkit "
@@ -163,7 +167,36 @@ def read_outgoing(path: Path) -> Outgoing:
     if len(message.get_all("Resent-Date", [])) > 1:
         raise InputError.at("it has been resent more than once (two Resent- blocks); not "
                             "an email letterkit can send", file=str(path))
-    return Outgoing(path, message_id, senders[0], list(dict.fromkeys(recipients)), subject)
+    dated = None
+    if dated_value is not None:
+        try:
+            dated = dt.date.fromisoformat(str(dated_value).strip())
+        except ValueError:
+            raise InputError.at(f"its {DATED_HEADER} header {str(dated_value)!r} is not a day "
+                                "(YYYY-MM-DD); not an email letterkit can send",
+                                file=str(path)) from None
+    return Outgoing(path, message_id, senders[0], list(dict.fromkeys(recipients)), subject,
+                    dated)
+
+
+def local_today() -> dt.date:
+    """Today on this computer's calendar, the one its letters are dated by."""
+    return dt.date.today()
+
+
+def held_back(messages: list[Outgoing], choice: SendChoice, today: dt.date | None = None
+              ) -> tuple[list[Outgoing], list[Outgoing]]:
+    """The messages that may go today, and those of the kinds chosen held back: a letter
+    dated after today (made ahead with --date, for a meeting still to come) is not sent
+    before its day, as it would reach the customer dated in the future, speaking of what
+    has not happened. Test copies (`choice.to`) go whenever asked: they are for looking
+    at the messages first."""
+    if choice.to is not None:
+        return messages, []
+    today = today or local_today()
+    ready = [m for m in messages if m.dated is None or m.dated <= today]
+    return ready, [m for m in messages if m.dated is not None and m.dated > today
+                   and (not choice.kinds or m.kind in choice.kinds)]
 
 
 @dataclass(frozen=True)
@@ -467,8 +500,10 @@ def send_all(
     on_sent: Callable[[Outgoing, list[str]], None] = lambda outgoing, refused: None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] = time.sleep,
+    today: dt.date | None = None,
 ) -> SendReport:
-    """Send every message `plan_sends` chooses, over one connection.
+    """Send every message `plan_sends` chooses, over one connection; not those whose
+    letters are dated after `today` (this computer's, unless given): see `held_back`.
 
     Each message is logged the moment the server accepts it, so an interruption leaves a
     log that tells exactly what went out; what did not can be sent by running again. A
@@ -476,6 +511,7 @@ def send_all(
     one is reported and the rest go on.
     """
     report = SendReport()
+    messages, report.not_yet = held_back(messages, choice, today)
     todo, report.already_sent = plan_sends(messages, choice)
     if not todo:
         return report
