@@ -21,6 +21,11 @@ own reference; every contender makes the resolution letter (block layout, dated
 - docxtemplater (Node), `docxtemplater_loop.js` (letters only), when Node is there: its
   packages are installed once into a cache folder outside the repository.
 
+Each run's output is kept until the benchmark ends, when its folder goes whole: ext4
+hands out no inode freed in the last minutes, so a run writing thousands of files just
+after the last run's were deleted spent up to a second of system time searching past
+them (`recently_deleted`), whichever contender it was.
+
 Then: start-up (`letterkit --version`; `letterkit render` of the sample record, with its
 email), peak memory of a batch (process and workers) at two sizes, a per-step breakdown
 of a batch's time measured inside one process, and, with --pdf, `letterkit batch --pdf`
@@ -176,14 +181,15 @@ class Contender:
             self.before()
         slug = re.sub(r"\W+", "-", self.name)
         out = work / f"out-{len(self.times)}-{slug}"
+        # The output stays until the benchmark ends, with the work folder: deleting
+        # thousands of files costs the next run that creates as many (ext4 passes over
+        # inodes freed in the last minutes), whichever contender's turn that is.
         try:
             seconds = run_once(self.command, out, work, self.env, self.expected, self.pattern)
         except Failed as error:
             self.error = str(error)
             print(f"  {label}: {self.name}: FAILED: {error}", file=sys.stderr)
             return
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
         self.times.append(seconds)
         print(f"  {label}: {self.name}: {seconds:.2f} s", file=sys.stderr)
 
@@ -521,7 +527,6 @@ def breakdown(source: Path, work: Path) -> Breakdown:
         start = time.perf_counter()
         summary = run_batch(source, options, jobs=1)
         total = time.perf_counter() - start
-    shutil.rmtree(work / "steps", ignore_errors=True)
     if summary.failed_rows:
         raise Failed(f"the in-process batch failed {summary.failed_rows} rows")
     return Breakdown(summary.letters, total, dict(clock.seconds), dict(clock.calls), missing)
@@ -877,8 +882,6 @@ class Benchmark:
                 except Failed as error:
                     self.say(f"  -j {jobs}, {rows:,} rows: FAILED: {error}")
                     self.failed = True
-                finally:
-                    shutil.rmtree(self.work / f"memory-{rows}-{jobs}", ignore_errors=True)
             for m in figures:
                 self.say(f"  -j {jobs}, {m.rows:>5,} rows: {mib(m.together):>10} together, "
                          f"{mib(m.largest):>10} largest")
