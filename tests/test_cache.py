@@ -207,3 +207,25 @@ def test_an_edited_catalog_changes_the_letter(tmp_path, fresh_env) -> None:
     texts = _render(tmp_path / "two", fresh_env, "--lang", "te")
     assert "భవదీయులు," in texts
     assert "ఇట్లు," not in texts
+
+
+def test_every_template_of_a_run_stays_kept(tmp_path, fresh_env) -> None:
+    """Each template and language keeps its own copies: a run of every kind in two
+    languages finds all of them kept the next time, none pruned for another's sake."""
+    from letterkit.resources import data_path
+
+    def render_all() -> None:
+        for sample in ("complaint.yaml", "complaint.te.yaml"):
+            done = subprocess.run(
+                [sys.executable, "-m", "letterkit", "render", str(data_path("samples") / sample),
+                 "--date", "2026-11-25", "--force", "-o", str(tmp_path / "all")],
+                capture_output=True, text=True, env=fresh_env, check=False)
+            assert 0 == done.returncode, done.stderr
+
+    render_all()
+    kept_copies = {p: p.stat().st_mtime_ns
+                   for p in (tmp_path / "cache-home" / "letterkit").glob("template-*.pickle")}
+    made = {p.name for p in (tmp_path / "all").rglob("*.docx")}
+    assert len(kept_copies) == len(made) > cache._COPIES, (sorted(made), kept_copies)
+    render_all()
+    assert kept_copies == {p: p.stat().st_mtime_ns for p in kept_copies}

@@ -8,6 +8,7 @@ compiled once; a render is then Jinja plus docxtpl's post-processing, and a new 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import io
 import marshal
@@ -291,7 +292,11 @@ def _compiled(
     env = environment(language, native_digits)
     # Kept between runs (a tenth of a second a start, with docxtpl's loading), for as long
     # as the template, its language's catalog and the code that compiles it are the same.
-    compiled = kept("template", _compile_inputs(source, language, native_digits),
+    # Kept under a name of its own for each file and language, so that the copies of one
+    # template's earlier versions are pruned, never those of the others.
+    name = hashlib.sha256(f"{path}|{language}|{native_digits}".encode(
+        "utf-8", "surrogateescape")).hexdigest()[:16]
+    compiled = kept(f"template-{name}", _compile_inputs(source, language, native_digits),
                     lambda: _compile(source, path, env))
     return CompiledTemplate(source, name=path, env=env, compiled=compiled)
 
