@@ -112,8 +112,7 @@ def say_not_yet(held: list[Outgoing]) -> None:
         assert item.dated is not None
         day = f"{item.dated.day} {item.dated:%B %Y}"
         click.echo(f"not sent yet: {shown(item.path)}: its letter is dated {day}, after "
-                   f"today; run send again on or after {day} (or make the letter again with "
-                   "today's date)", err=True)
+                   f"today; run send again on or after {day}", err=True)
 
 
 def later_count(held: list[Outgoing]) -> str:
