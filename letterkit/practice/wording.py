@@ -822,10 +822,11 @@ def word_lists(extra: Path | None = None) -> WordLists:
         # The code: this module's, and the fields of the kinds' text (`except_in:`).
         here = Path(__file__)
         code = [here.read_bytes(), (here.parent.parent / "kinds.py").read_bytes()]
-        inputs = [*code, *(str(path).encode("utf-8", "surrogateescape")
-                                                 for path in sources),
-                  *(path.read_bytes() for path in shipped),
-                  *([read_text(extra).encode("utf-8")] if extra is not None else [])]
+        names = [str(path).encode("utf-8", "surrogateescape") for path in sources]
+        contents = [path.read_bytes() for path in shipped]
+        if extra is not None:
+            contents.append(read_text(extra).encode("utf-8"))
+        inputs = [*code, *names, *contents]
     except (OSError, InputError):
         return _built_word_lists(shipped, sources)  # says what is wrong with a list
     return kept("word-lists", inputs, lambda: _built_word_lists(shipped, sources).indexed())
