@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from letterkit.errors import InputError
 from letterkit.record import (
@@ -26,6 +26,7 @@ from letterkit.record import (
     Layout,
     Organisation,
     TimeZone,
+    kind_of,
     validate,
 )
 from letterkit.resources import user_folders
@@ -74,6 +75,16 @@ class Config(BaseModel):
     # A sheet's own column names for letterkit's fields ({"Customer": "customer.name"}),
     # or a YAML file of them (relative to the config file).
     columns: dict[str, str] | Path | None = None
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _columns_map_or_file(cls, value: Any) -> Any:
+        # One message for the two shapes it may take, not one per shape in pydantic's words.
+        if value is None or isinstance(value, dict | str | Path):
+            return value
+        raise ValueError("expected a column map (lines of `sheet column: field`, such as "
+                         "`Customer name: customer.name`) or the name of a file holding one, "
+                         f"found {kind_of(value)}")
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None,

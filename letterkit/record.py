@@ -509,7 +509,7 @@ def validate(
 ) -> M:
     """Validate data against one of our models, turning pydantic's errors into Problems."""
     if not isinstance(data, dict):
-        raise InputError.at(f"expected {expected}, found {_kind_of(data)}", file=file, row=row)
+        raise InputError.at(f"expected {expected}, found {kind_of(data)}", file=file, row=row)
     try:
         return model.model_validate(_drop_blank_items(data))
     except ValidationError as exc:
@@ -536,13 +536,24 @@ def _drop_blank_items(value: Any) -> Any:
     return value
 
 
-def _kind_of(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a value is, in a user's words, for "expected …, found …" messages."""
     if value is None:
         return "nothing"
     if isinstance(value, str):
         return f"the text {shown(value, 40, quoted=True)}"
+    if isinstance(value, bool):  # YAML's yes/no, true/false
+        return f"the yes/no value {str(value).lower()}"
+    if isinstance(value, int) and value.bit_length() > 64:  # str() refuses the longest
+        return "a number too large to use"
+    if isinstance(value, int | float | Decimal):
+        return f"the number {shown(str(value), 40)}"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dict):
+        return "a section"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
     return f"a {type(value).__name__}"
 
 
@@ -584,14 +595,14 @@ def _message(root: type[BaseModel], err: Any) -> str:
     if kind in ("decimal_parsing", "decimal_type", "finite_number"):
         return f"{quoted} is not an amount (digits, with a decimal point if needed)"
     if kind in ("model_type", "dict_type"):
-        return f"expected a section with its own fields, found {_kind_of(value)}"
+        return f"expected a section with its own fields, found {kind_of(value)}"
     if kind == "list_type":
-        return f"expected a list, found {_kind_of(value)}"
+        return f"expected a list, found {kind_of(value)}"
     if kind == "too_long":
         return (f"{err['ctx']['actual_length']} items; expected at most "
                 f"{err['ctx']['max_length']} (a letter writes out every one)")
     if kind == "string_type":
-        return f"expected text, found {_kind_of(value)}"
+        return f"expected text, found {kind_of(value)}"
     if kind == "value_error":
         return str(err["ctx"]["error"])
     return str(err["msg"])
