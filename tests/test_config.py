@@ -110,3 +110,30 @@ def test_config_option_after_the_command(cli, tmp_path, write_record, sample_dat
         result = cli(*args, "-k", "acknowledgement", "-o", out, "--date", "2026-11-23")
         assert 0 == result.exit_code, result.output
         assert (out / "CMP-2026-0142" / "acknowledgement.te.docx").is_file()
+
+
+@pytest.mark.parametrize("args", [["--config", "{missing}", "languages"],
+                                  ["--config", "{missing}", "fields"],
+                                  ["render", "--config", "{missing}", "record.yaml"]],
+                         ids=["before-languages", "before-fields", "after-the-command"])
+def test_a_missing_config_is_refused_by_every_command(cli, tmp_path, args) -> None:
+    """Even a command that reads no setting says at once that the file named is not
+    there, rather than going on without it."""
+    missing = tmp_path / "missing.yaml"
+    result = cli(*[a.replace("{missing}", str(missing)) for a in args])
+    assert 2 == result.exit_code, result.output
+    assert f"{missing}: config file not found" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("value", "found"), [(5, "the number 5"), (True, "the yes/no value true"),
+                                              (["a", "b"], "a list")])
+def test_columns_of_the_wrong_shape_is_one_plain_line(tmp_path, value, found) -> None:
+    """`columns:` may be a map or a file's name; anything else is said once, in words,
+    not once per shape in the validation library's terms."""
+    path = write_yaml(tmp_path / "c.yaml", {"columns": value})
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    assert [f"{path}: columns: expected a column map (lines of `sheet column: field`, such as "
+            f"`Customer name: customer.name`) or the name of a file holding one, found {found}"
+            ] == str(caught.value).splitlines()

@@ -125,6 +125,10 @@ def survive_any_encoding() -> None:
 
 def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
     if value is not None:
+        # Said at once, by every command: one that reads no setting (`languages`) would
+        # otherwise pass over a mistyped name in silence.
+        if not value.is_file():
+            raise click.BadParameter(f"{value}: config file not found")
         ctx.ensure_object(State).config_path = value
 
 
