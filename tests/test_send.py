@@ -752,3 +752,15 @@ def test_an_email_made_before_letters_carried_their_date_goes(smtp_server, monke
     _on(monkeypatch, "2026-11-24")
     report = send_all(read_messages([resolution_of_the_26th]), SmtpSettings("127.0.0.1", port))
     assert 1 == len(report.sent) == len(mailbox.messages)
+
+
+def test_a_dry_run_shows_a_telugu_name_as_mail_programs_do(cli, tmp_path) -> None:
+    """The name is split between words into encoded words (RFC 2047), whose space between
+    them a mail program drops; the dry run shows it as they do, with one space."""
+    out = tmp_path / "te"
+    cli("render", data_path("samples") / "complaint.te.yaml", "-o", out, "-k",
+        "acknowledgement", "--date", "2026-11-23")
+    result = cli("send", str(out), "--dry-run")
+    assert 0 == result.exit_code, result.output
+    assert "  To:      శ్రీ వెంకట సుబ్బారావు గారు <subbarao@example.com>\n" in result.stdout
+    assert "  From:    రవి తేజ <ravi.teja@deccanhome.example>\n" in result.stdout

@@ -17,8 +17,10 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
@@ -227,9 +229,25 @@ def summarise(outgoing: Outgoing, lines: int = 3) -> Summary:
     shown_to = set(getaddresses([str(message.get("To", "")), str(message.get("Cc", ""))]))
     bcc = [address for address in outgoing.recipients
            if address not in {a for _, a in shown_to}]
-    return Summary(str(message.get("From", "")), str(message.get("To", "")),
-                   str(message.get("Cc", "")), bcc, outgoing.subject, attachments,
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(outgoing.raw)
+    return Summary(_as_mail_programs_show(headers, "From", message),
+                   _as_mail_programs_show(headers, "To", message),
+                   _as_mail_programs_show(headers, "Cc", message), bcc, outgoing.subject,
+                   attachments,
                    [line.strip() for line in text.splitlines() if line.strip()][:lines])
+
+
+def _as_mail_programs_show(headers: Message, name: str, parsed: EmailMessage) -> str:
+    """An address header as mail programs show it. Python's own reading keeps the space
+    between two encoded words of a name (RFC 2047 drops it), so a Telugu name split
+    between words would show two spaces where there is one."""
+    raw = headers.get(name)
+    if raw is None:
+        return ""
+    try:
+        return str(make_header(decode_header(str(raw))))
+    except (LookupError, ValueError, UnicodeError):  # a charset Python does not know
+        return str(parsed.get(name, ""))
 
 
 def read_messages(paths: Iterable[Path]) -> list[Outgoing]:
