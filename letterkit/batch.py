@@ -571,6 +571,8 @@ class _Manifest:
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(OSError):
             self.fh.close()
+        # What another run into the same folder listed meanwhile: the rows of its files.
+        meanwhile = _read_manifest(self.path)
         lines = []
         for relative, changed_at in _letter_files(self.out_dir):
             old = self.lines.get(relative)
@@ -584,7 +586,9 @@ class _Manifest:
                     continue  # gone while we looked
                 if old is not None and old[5] != digest:
                     self.summary.changed += 1
-            where = self.known.get(relative) or (old[:2] if old else ["", ""])
+            theirs = meanwhile.get(relative)
+            where = self.known.get(relative) or (old[:2] if old else None) or \
+                (theirs[:2] if theirs else ["", ""])
             kind, language = _letter_file(relative) or ("", "")
             lines.append([*where, kind, language, relative, digest])
         try:

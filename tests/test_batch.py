@@ -362,3 +362,26 @@ def test_errors_csv_names_the_file_already_there(cli, tmp_path) -> None:
     assert messages and all(m.endswith(": already exists") for m in messages)
     assert str(out / "CMP-2026-0142" / "acknowledgement.en.docx") + ": already exists" \
         in messages
+
+
+def test_two_batches_into_one_folder_list_every_file_with_its_row(tmp_path) -> None:
+    """Two colleagues' batches of different rows, run into one folder at once: whichever
+    ends last writes the manifest, and every file in it still has its row and reference
+    (from the other run's lines), none blank."""
+    rows = rows_like_sample(40)
+    for n, record in enumerate(rows):
+        record["reference"] = f"{'AB'[n % 2]}-{n:04d}"
+    sheets = [write_csv(tmp_path / f"{name}.csv", rows[n::2]) for n, name in enumerate("ab")]
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "letterkit", "batch", "-k", "resolution", "--date",
+               MEETING_DAY, "-j", "1", "-o", str(out)]
+    runs = [subprocess.Popen([*command, str(sheet)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True) for sheet in sheets]
+    said = [run.communicate(timeout=300)[1] for run in runs]
+    assert [0, 0] == [run.returncode for run in runs], said
+    manifest = read_csv(out / "manifest.csv")
+    assert 80 == len(manifest)  # 40 letters and their emails
+    assert all(line["row"] and line["reference"] for line in manifest), [
+        line for line in manifest if not (line["row"] and line["reference"])]
+    assert {line["path"].split("/")[0] for line in manifest} == \
+        {line["reference"] for line in manifest}
