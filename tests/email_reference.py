@@ -409,7 +409,10 @@ def letter_text(docx: bytes) -> str:
     for block in Document(io.BytesIO(docx)).iter_inner_content():
         bullet = False
         if isinstance(block, Table):
-            rows = [" ".join(cell.text.replace("\n", ", ") for cell in row.cells).strip()
+            # Cells apart by " — " (changed with the builder's on purpose: a space alone ran
+            # an action and its date together).
+            rows = [" — ".join(text for cell in row.cells
+                               if (text := cell.text.replace("\n", ", ").strip()))
                     for row in block.rows]
             text = "\n".join(r for r in rows if r)
         else:

@@ -84,6 +84,18 @@ def test_acknowledgement_email_is_the_letter(sample_data) -> None:
     assert message["Cc"] is None
 
 
+def test_a_tables_rows_read_apart_in_plain_text(sample_data) -> None:
+    """The follow-up's table of steps, in the plain-text body: each step and its date on
+    a line, told apart, not run together as one sentence."""
+    letter = make_letter(validate_record(sample_data), "follow-up", language="en",
+                         layout="block", today=dt.date(2026, 12, 5))
+    made, _ = letter_files(letter, validate_record(sample_data), now=NOW)
+    text = body(parse(next(f.data for f in made if f.ext == "eml")), "plain")
+    assert "What we agreed — Done on\n" in text
+    assert "Deliver and install a replacement refrigerator — 28 November 2026\n" in text
+    assert "Refund the installation charge: ₹1,500 — 1 December 2026\n" in text
+
+
 @pytest.mark.parametrize("kind", ["acknowledgement", "meeting", "resolution"])
 def test_html_is_headed_by_the_organisation_and_styled_inline(sample_data, kind) -> None:
     """The HTML opens with the organisation's name, then the greeting; every style sits on

@@ -305,8 +305,15 @@ def _paragraph_text(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u2011", "-")
 
 
+# Between a table row's cells in plain text: a space alone ran "Deliver the refrigerator"
+# and "28 November 2026" together.
+_CELLS_APART = " — "
+
+
 def _table_text(rows: list[list[str]]) -> str:
-    lines = [" ".join(cell.replace("\n", ", ") for cell in row).strip() for row in rows]
+    lines = [_CELLS_APART.join(text for cell in row
+                               if (text := cell.replace("\n", ", ").strip()))
+             for row in rows]
     return "\n".join(line for line in lines if line)
 
 
