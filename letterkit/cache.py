@@ -25,12 +25,13 @@ def cache_dir() -> Path:
     return platformdirs.user_cache_path("letterkit", appauthor=False)
 
 
-def kept(name: str, inputs: Iterable[bytes], build: Callable[[], T]) -> T:
+def kept(name: str, inputs: Iterable[bytes], build: Callable[[], T], kind: type[T]) -> T:
     """`build()`, or the copy kept when it was last built from the same `inputs` on this
     Python. The inputs are the bytes of every file the build reads and of the code that
     builds it and defines what it makes (not letterkit's version: a checkout's code
     changes under one version). A build that raises is not kept: its error is raised
-    again next time. LETTERKIT_NO_CACHE=1 turns the keeping off."""
+    again next time; a copy that is not a `kind` is passed over. LETTERKIT_NO_CACHE=1
+    turns the keeping off."""
     if os.environ.get("LETTERKIT_NO_CACHE"):
         return build()
     digest = hashlib.sha256(f"{sys.version}|{sys.implementation.cache_tag}".encode())
@@ -41,7 +42,9 @@ def kept(name: str, inputs: Iterable[bytes], build: Callable[[], T]) -> T:
     try:
         with path.open("rb") as fh:
             # Our own files in the user's own folder: what is there, this user put there.
-            return pickle.load(fh)  # type: ignore[no-any-return]  # noqa: S301
+            found = pickle.load(fh)  # noqa: S301
+        if isinstance(found, kind):
+            return found
     except Exception:  # noqa: BLE001, S110 - not there, or not whole: built again
         pass
     made = build()

@@ -4,6 +4,7 @@ would build again, from the same inputs; anything wrong with the copy is passed 
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,11 @@ from pathlib import Path
 import pytest
 
 from letterkit import cache
+
+
+def kept(name, inputs, build):
+    """cache.kept, for a build that may make anything."""
+    return cache.kept(name, inputs, build, object)
 
 
 @pytest.fixture
@@ -31,8 +37,8 @@ class Builds:
 
 def test_a_second_run_with_the_same_inputs_takes_the_copy(folder) -> None:
     build = Builds({"rules": [1, 2, 3]})
-    assert {"rules": [1, 2, 3]} == cache.kept("lists", [b"a", b"b"], build)
-    assert {"rules": [1, 2, 3]} == cache.kept("lists", [b"a", b"b"], build)
+    assert {"rules": [1, 2, 3]} == kept("lists", [b"a", b"b"], build)
+    assert {"rules": [1, 2, 3]} == kept("lists", [b"a", b"b"], build)
     assert 1 == build.count
     assert 1 == len(list(folder.glob("lists-*.pickle")))
 
@@ -42,30 +48,41 @@ def test_a_second_run_with_the_same_inputs_takes_the_copy(folder) -> None:
 def test_other_inputs_build_again(folder, other) -> None:
     """Any change of the inputs (even bytes moved from one to the next) is a new build."""
     build = Builds()
-    cache.kept("lists", [b"a", b"b"], build)
-    cache.kept("lists", other, build)
+    kept("lists", [b"a", b"b"], build)
+    kept("lists", other, build)
     assert 2 == build.count
 
 
 def test_another_python_builds_again(folder, monkeypatch) -> None:
     """What is kept holds compiled code, which is Python's own to each version."""
     build = Builds()
-    cache.kept("lists", [b"a"], build)
+    kept("lists", [b"a"], build)
     monkeypatch.setattr(sys, "version", sys.version + " (another build)")
-    cache.kept("lists", [b"a"], build)
+    kept("lists", [b"a"], build)
     assert 2 == build.count
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05\x95"],
                          ids=["empty", "garbage", "cut-short"])
 def test_a_damaged_copy_is_built_again_and_replaced(folder, damage) -> None:
-    cache.kept("lists", [b"a"], Builds())
+    kept("lists", [b"a"], Builds())
     [copy] = folder.glob("lists-*.pickle")
     copy.write_bytes(damage)
     build = Builds("fresh")
-    assert "fresh" == cache.kept("lists", [b"a"], build)
+    assert "fresh" == kept("lists", [b"a"], build)
     assert 1 == build.count
-    assert "fresh" == cache.kept("lists", [b"a"], Builds("not asked"))
+    assert "fresh" == kept("lists", [b"a"], Builds("not asked"))
+
+
+def test_a_copy_of_another_kind_is_built_again(folder) -> None:
+    """A copy that is not what the build makes (a file put there by hand, or by another
+    program under the same name) is passed over, never handed on."""
+    cache.kept("lists", [b"a"], Builds({"rules": []}), dict)
+    [copy] = folder.glob("lists-*.pickle")
+    copy.write_bytes(pickle.dumps(42))
+    build = Builds({"rules": ["fresh"]})
+    assert {"rules": ["fresh"]} == cache.kept("lists", [b"a"], build, dict)
+    assert 1 == build.count
 
 
 def test_a_cache_that_cannot_be_written_is_no_error(tmp_path, monkeypatch) -> None:
@@ -74,14 +91,14 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path, monkeypatch) -> No
     blocked.write_text("in the way")
     monkeypatch.setattr(cache, "cache_dir", lambda: blocked / "cache")
     build = Builds()
-    assert "built" == cache.kept("lists", [b"a"], build)
-    assert "built" == cache.kept("lists", [b"a"], build)
+    assert "built" == kept("lists", [b"a"], build)
+    assert "built" == kept("lists", [b"a"], build)
     assert 2 == build.count
 
 
 def test_what_cannot_be_kept_is_still_returned(folder) -> None:
     build = Builds(lambda: None)  # a lambda cannot be pickled
-    assert build.value is cache.kept("lists", [b"a"], build)
+    assert build.value is kept("lists", [b"a"], build)
     assert [] == list(folder.glob("*.part")) + list(folder.glob(".*"))
 
 
@@ -91,26 +108,26 @@ def test_a_build_that_fails_is_not_kept(folder) -> None:
 
     for _ in range(2):
         with pytest.raises(ValueError, match="the list is wrong"):
-            cache.kept("lists", [b"a"], failing)
+            kept("lists", [b"a"], failing)
     assert not folder.exists() or [] == list(folder.iterdir())
 
 
 def test_turned_off(folder, monkeypatch) -> None:
     monkeypatch.setenv("LETTERKIT_NO_CACHE", "1")
     build = Builds()
-    cache.kept("lists", [b"a"], build)
-    cache.kept("lists", [b"a"], build)
+    kept("lists", [b"a"], build)
+    kept("lists", [b"a"], build)
     assert 2 == build.count
     assert not folder.exists()
 
 
 def test_only_the_latest_copies_are_kept(folder) -> None:
     for n in range(7):
-        cache.kept("lists", [bytes([n])], Builds(n))
+        kept("lists", [bytes([n])], Builds(n))
         copies = list(folder.glob("lists-*.pickle"))
         os.utime(copies[0])  # distinct times, whatever the clock's grain
     assert cache._COPIES == len(list(folder.glob("lists-*.pickle")))
-    assert 6 == cache.kept("lists", [bytes([6])], Builds("not asked"))
+    assert 6 == kept("lists", [bytes([6])], Builds("not asked"))
 
 
 def _check_in_a_fresh_process(config: Path, record: Path, cache_home: Path) -> str:

@@ -297,7 +297,7 @@ def _compiled(
     name = hashlib.sha256(f"{path}|{language}|{native_digits}".encode(
         "utf-8", "surrogateescape")).hexdigest()[:16]
     compiled = kept(f"template-{name}", _compile_inputs(source, language, native_digits),
-                    lambda: _compile(source, path, env))
+                    lambda: _compile(source, path, env), _Compiled)
     return CompiledTemplate(source, name=path, env=env, compiled=compiled)
 
 

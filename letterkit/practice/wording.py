@@ -829,7 +829,8 @@ def word_lists(extra: Path | None = None) -> WordLists:
         inputs = [*code, *names, *contents]
     except (OSError, InputError):
         return _built_word_lists(shipped, sources)  # says what is wrong with a list
-    return kept("word-lists", inputs, lambda: _built_word_lists(shipped, sources).indexed())
+    return kept("word-lists", inputs, lambda: _built_word_lists(shipped, sources).indexed(),
+                WordLists)
 
 
 def _built_word_lists(shipped: list[Path], sources: list[Path]) -> WordLists:
