@@ -32,23 +32,27 @@ def kept(name: str, inputs: Iterable[bytes], build: Callable[[], T], kind: type[
     changes under one version). A build that raises is not kept: its error is raised
     again next time; a copy that is not a `kind` is passed over. LETTERKIT_NO_CACHE=1
     turns the keeping off."""
-    if os.environ.get("LETTERKIT_NO_CACHE"):
+    if os.environ.get("LETTERKIT_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no"):
         return build()
     digest = hashlib.sha256(f"{sys.version}|{sys.implementation.cache_tag}".encode())
     for data in inputs:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
-    path = cache_dir() / f"{name}-{digest.hexdigest()[:32]}.pickle"
+    key = digest.hexdigest()
+    path = cache_dir() / f"{name}-{key[:32]}.pickle"
     try:
         with path.open("rb") as fh:
             # Our own files in the user's own folder: what is there, this user put there.
             found = pickle.load(fh)  # noqa: S301
-        if isinstance(found, kind):
-            return found
+        # Kept with its whole key: a copy moved under another name (another template's)
+        # is not taken for this one.
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == key \
+                and isinstance(found[1], kind):
+            return found[1]
     except Exception:  # noqa: BLE001, S110 - not there, or not whole: built again
         pass
     made = build()
-    _keep(path, name, made)
+    _keep(path, name, (key, made))
     return made
 
 

@@ -85,6 +85,28 @@ def test_a_copy_of_another_kind_is_built_again(folder) -> None:
     assert 1 == build.count
 
 
+def test_a_copy_under_another_things_name_is_built_again(folder) -> None:
+    """One template's copy moved over another's (same kind of thing, another key) is not
+    taken for it: the letter would be the other template's."""
+    cache.kept("lists", [b"acknowledgement"], Builds({"made": "acknowledgement"}), dict)
+    cache.kept("lists", [b"meeting"], Builds({"made": "meeting"}), dict)
+    theirs, mine = sorted(folder.glob("lists-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    mine.write_bytes(theirs.read_bytes())
+    build = Builds({"made": "meeting"})
+    assert {"made": "meeting"} == cache.kept("lists", [b"meeting"], build, dict)
+    assert 1 == build.count
+
+
+@pytest.mark.parametrize(("setting", "keeps"), [("0", True), ("false", True), ("", True),
+                                                ("1", False), ("yes", False)])
+def test_the_setting_that_turns_keeping_off(folder, monkeypatch, setting, keeps) -> None:
+    monkeypatch.setenv("LETTERKIT_NO_CACHE", setting)
+    build = Builds()
+    kept("lists", [b"a"], build)
+    kept("lists", [b"a"], build)
+    assert (1 if keeps else 2) == build.count
+
+
 def test_a_cache_that_cannot_be_written_is_no_error(tmp_path, monkeypatch) -> None:
     """A read-only or full home: each run builds, and says nothing."""
     blocked = tmp_path / "a file"
