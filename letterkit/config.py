@@ -80,11 +80,17 @@ class Config(BaseModel):
     @classmethod
     def _columns_map_or_file(cls, value: Any) -> Any:
         # One message for the two shapes it may take, not one per shape in pydantic's words.
-        if value is None or isinstance(value, dict | str | Path):
+        expected = ("expected a column map (lines of `sheet column: field`, such as "
+                    "`Customer name: customer.name`) or the name of a file holding one")
+        if value is None or isinstance(value, str | Path):
             return value
-        raise ValueError("expected a column map (lines of `sheet column: field`, such as "
-                         "`Customer name: customer.name`) or the name of a file holding one, "
-                         f"found {kind_of(value)}")
+        if not isinstance(value, dict):
+            raise ValueError(f"{expected}, found {kind_of(value)}")
+        for column, field in value.items():
+            if not isinstance(column, str) or not isinstance(field, str):
+                raise ValueError(f"{expected}: each a sheet's column name and a field, as "
+                                 f"text; found {kind_of(column)}: {kind_of(field)}")
+        return value
 
 
 def config_candidates(env: Mapping[str, str] | None = None, cwd: Path | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,25 @@ def test_columns_of_the_wrong_shape_is_one_plain_line(tmp_path, value, found) ->
     assert [f"{path}: columns: expected a column map (lines of `sheet column: field`, such as "
             f"`Customer name: customer.name`) or the name of a file holding one, found {found}"
             ] == str(caught.value).splitlines()
+
+
+@pytest.mark.parametrize(("columns", "found"), [
+    ({"Customer": 5}, "the text 'Customer': the number 5"),
+    ({5: "customer.name"}, "the number 5: the text 'customer.name'"),
+    ({"Customer": None}, "the text 'Customer': nothing"),
+])
+def test_a_column_map_of_other_than_text_is_one_plain_line(tmp_path, columns, found) -> None:
+    path = write_yaml(tmp_path / "c.yaml", {"columns": columns})
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    [line] = str(caught.value).splitlines()
+    assert line.endswith(f"each a sheet's column name and a field, as text; found {found}")
+    assert "dict[" not in line and "lax-or-strict" not in line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a device named as a path: POSIX")
+def test_a_config_that_is_not_a_file_is_said_so(cli) -> None:
+    """A device (or a pipe) named as the config: there, but not a settings file."""
+    result = cli("--config", os.devnull, "languages")
+    assert 2 == result.exit_code
+    assert "is not a file; expected a YAML or JSON config file" in result.output

@@ -127,8 +127,11 @@ def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | 
     if value is not None:
         # Said at once, by every command: one that reads no setting (`languages`) would
         # otherwise pass over a mistyped name in silence.
-        if not value.is_file():
+        if not value.exists():
             raise click.BadParameter(f"{value}: config file not found")
+        if not value.is_file():
+            raise click.BadParameter(f"{value}: is not a file; expected a YAML or JSON "
+                                     "config file")
         ctx.ensure_object(State).config_path = value
 
 
