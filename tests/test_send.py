@@ -730,7 +730,8 @@ def test_the_library_holds_back_the_same(smtp_server, resolution_of_the_26th) ->
     assert report.ok
 
 
-@pytest.mark.parametrize("value", ["26/11/2026", "tomorrow", "2026-02-30"])
+@pytest.mark.parametrize("value", ["26/11/2026", "tomorrow", "2026-02-30", "20261126",
+                                   "2026-W48-4"])
 def test_a_date_header_that_is_not_a_day_is_refused(tmp_path, resolution_of_the_26th,
                                                     value) -> None:
     [eml] = resolution_of_the_26th.rglob("*.eml")
@@ -764,3 +765,49 @@ def test_a_dry_run_shows_a_telugu_name_as_mail_programs_do(cli, tmp_path) -> Non
     assert 0 == result.exit_code, result.output
     assert "  To:      శ్రీ వెంకట సుబ్బారావు గారు <subbarao@example.com>\n" in result.stdout
     assert "  From:    రవి తేజ <ravi.teja@deccanhome.example>\n" in result.stdout
+
+
+def test_two_date_headers_are_refused(tmp_path, resolution_of_the_26th) -> None:
+    """Two dates for one letter: which is meant cannot be told, so it is not sent."""
+    [eml] = resolution_of_the_26th.rglob("*.eml")
+    eml.write_bytes(eml.read_bytes().replace(
+        b"X-Letterkit-Dated: 2026-11-26", b"X-Letterkit-Dated: 2026-11-23\r\n"
+        b"X-Letterkit-Dated: 2026-11-26"))
+    with pytest.raises(smtp.InputError, match="it has 2 X-Letterkit-Dated headers"):
+        read_outgoing(eml)
+
+
+def test_a_message_sent_before_is_said_sent_whatever_its_date(
+        cli, smtp_server, monkeypatch, resolution_of_the_26th) -> None:
+    """Sent on the 26th from one computer, the message is \"already sent\" on another still
+    on the 25th, not \"not sent yet\"; and a message named twice is held back once."""
+    mailbox, port = smtp_server
+    out = resolution_of_the_26th
+    _on(monkeypatch, "2026-11-26")
+    assert 0 == send(cli, port, str(out)).exit_code
+    _on(monkeypatch, "2026-11-25")
+    again = send(cli, port, str(out), "--dry-run")
+    assert "already sent" in again.stdout and "not sent yet" not in again.stderr
+    assert "0 would be sent, 1 sent before\n" in again.stderr
+
+    (out / "CMP-2026-0142" / "sent.csv").unlink()
+    [eml] = out.rglob("*.eml")
+    twice = send(cli, port, str(out), str(eml), "--dry-run")
+    assert 1 == twice.stderr.count("not sent yet:")
+    assert "1 dated later (not sent yet)" in twice.stderr
+
+
+def test_the_limit_counts_the_messages_that_go(cli, smtp_server, monkeypatch, tmp_path,
+                                                write_record, sample_data) -> None:
+    """--limit 1 with a letter dated later first in line sends one that may go."""
+    mailbox, port = smtp_server
+    out = tmp_path / "mixed"
+    assert 0 == cli("render", write_record(sample_data), "-o", out, "-k", "acknowledgement",
+                    "--date", "2026-11-23").exit_code
+    assert 0 == cli("render", write_record(sample_data), "-o", out, "-k", "resolution",
+                    "--date", "2026-11-26").exit_code
+    _on(monkeypatch, "2026-11-24")
+    result = send(cli, port, str(out), "--limit", "1")
+    assert 0 == result.exit_code, result.output
+    assert 1 == len(mailbox.messages)
+    assert "1 dated later (not sent yet)" in result.stderr

@@ -55,8 +55,7 @@ def send(state: State, messages: tuple[Path, ...], host: str | None, port: int |
     from letterkit.delivery.smtp import (
         SendChoice,
         SmtpSettings,
-        held_back,
-        plan_sends,
+        plan_run,
         read_messages,
         send_all,
     )
@@ -76,8 +75,7 @@ def send(state: State, messages: tuple[Path, ...], host: str | None, port: int |
                              ) from None
     choice = SendChoice(kinds, limit, to)
     if dry_run:
-        outgoing, not_yet = held_back(outgoing, choice)
-        todo, before = plan_sends(outgoing, choice)
+        todo, before, not_yet = plan_run(outgoing, choice)
         for path, when in before:
             click.echo(f"already sent {shown(path)} on {when}; not sent again")
         say_not_yet(not_yet)

@@ -155,7 +155,7 @@ def read_outgoing(path: Path) -> Outgoing:
         recipients = [addr for _, addr in getaddresses(
             [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]) if addr]
         message_id, subject = str(message["Message-ID"]).strip(), str(message.get("Subject", ""))
-        dated_value = message.get(DATED_HEADER)
+        dated_values = message.get_all(DATED_HEADER, [])
     except (ValueError, IndexError, AttributeError, TypeError, LookupError) as exc:
         # Python's header parser gives up on some headers mail programs would not write.
         raise InputError.at(f"its headers cannot be read ({exc}); not an email letterkit "
@@ -170,15 +170,25 @@ def read_outgoing(path: Path) -> Outgoing:
         raise InputError.at("it has been resent more than once (two Resent- blocks); not "
                             "an email letterkit can send", file=str(path))
     dated = None
-    if dated_value is not None:
+    if len(dated_values) > 1:
+        raise InputError.at(f"it has {len(dated_values)} {DATED_HEADER} headers, where a "
+                            "letter has one date; not an email letterkit can send",
+                            file=str(path))
+    if dated_values:
+        value = str(dated_values[0]).strip()
         try:
-            dated = dt.date.fromisoformat(str(dated_value).strip())
+            if not _DAY.fullmatch(value):
+                raise ValueError(value)
+            dated = dt.date.fromisoformat(value)
         except ValueError:
-            raise InputError.at(f"its {DATED_HEADER} header {str(dated_value)!r} is not a day "
+            raise InputError.at(f"its {DATED_HEADER} header {value!r} is not a day "
                                 "(YYYY-MM-DD); not an email letterkit can send",
                                 file=str(path)) from None
     return Outgoing(path, message_id, senders[0], list(dict.fromkeys(recipients)), subject,
                     dated)
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def local_today() -> dt.date:
@@ -508,6 +518,17 @@ def plan_sends(messages: list[Outgoing], choice: SendChoice = SendChoice()
     return (chosen if choice.limit is None else chosen[:choice.limit]), before
 
 
+def plan_run(messages: list[Outgoing], choice: SendChoice = SendChoice(),
+             today: dt.date | None = None
+             ) -> tuple[list[Outgoing], list[tuple[Path, str]], list[Outgoing]]:
+    """What a run sends (in order, up to the limit), what it skips as sent before, and
+    what it holds back as dated after today (see held_back): a message sent before is
+    "sent before" whatever its date, and each is counted once however often named."""
+    todo, before = plan_sends(messages, dataclasses.replace(choice, limit=None))
+    todo, not_yet = held_back(todo, choice, today)
+    return (todo if choice.limit is None else todo[:choice.limit]), before, not_yet
+
+
 def send_all(
     messages: list[Outgoing],
     settings: SmtpSettings,
@@ -520,8 +541,8 @@ def send_all(
     sleep: Callable[[float], object] = time.sleep,
     today: dt.date | None = None,
 ) -> SendReport:
-    """Send every message `plan_sends` chooses, over one connection; not those whose
-    letters are dated after `today` (this computer's, unless given): see `held_back`.
+    """Send every message `plan_run` chooses, over one connection: not those sent before,
+    nor those whose letters are dated after `today` (this computer's, unless given).
 
     Each message is logged the moment the server accepts it, so an interruption leaves a
     log that tells exactly what went out; what did not can be sent by running again. A
@@ -529,8 +550,7 @@ def send_all(
     one is reported and the rest go on.
     """
     report = SendReport()
-    messages, report.not_yet = held_back(messages, choice, today)
-    todo, report.already_sent = plan_sends(messages, choice)
+    todo, report.already_sent, report.not_yet = plan_run(messages, choice, today)
     if not todo:
         return report
     _ready_logs(dict.fromkeys(_log_for(outgoing, choice) for outgoing in todo))
