@@ -105,9 +105,12 @@ def test_init_never_overwrites(cli, tmp_path) -> None:
         ("Dear { { customer.name }}", "a tag looks broken: '{ {' should be '{{'"),
         ("{{ customer.name }} }}", "a stray '}}' with no tag before it would be printed"),
         ("{% frobnicate %}", "Encountered unknown tag 'frobnicate'"),
+        ('{{ _("Yours 10% off!") }}',
+         "the wording 'Yours 10% off!' has a % sign that starts no placeholder; write %% "
+         "for a percent sign"),
     ],
     ids=["typo-split", "unclosed-if", "no-such-filter", "python-internals", "globals",
-         "broken-tag", "stray-braces", "unknown-tag"],
+         "broken-tag", "stray-braces", "unknown-tag", "bare-percent"],
 )
 def test_check_names_each_problem(cli, tmp_path, record, paragraph, expected) -> None:
     """`templates check` exits 1 with the problem in plain words and its paragraph; a
@@ -267,3 +270,16 @@ def test_docx_read_from_memory_is_unchanged_by_checks() -> None:
     check_template(path)
     assert before == path.read_bytes()
     assert zipfile.ZipFile(io.BytesIO(before)).testzip() is None
+
+
+def test_a_percent_sign_written_twice_in_wording_is_one_in_the_letter(cli, tmp_path,
+                                                                       record) -> None:
+    """`%%` inside _( ) is how a percent sign is written there; the letter shows one."""
+    template = edited(tmp_path / "ours", '{{ _("Yours 10%% off, %(name)s!", name="all") }}')
+    check = cli("templates", "check", str(template), "--lang", "en")
+    assert "% sign" not in check.stderr, check.stderr
+    out = tmp_path / "out"
+    render = cli("render", str(record), "-k", "resolution", "--date", "2026-11-25",
+                 "--templates", str(template.parent), "-o", str(out))
+    assert 0 == render.exit_code, render.output
+    assert "Yours 10% off, all!" in docx_text(out / "CMP-2026-0142" / "resolution.en.docx")

@@ -73,6 +73,7 @@ def check_template(path: Path, languages: Iterable[str] | None = None) -> CheckR
     if not result.problems:
         messages = list(extract_docx(io.BytesIO(data), _GETTEXT, (), {"filename": str(path)}))
         result.messages = len(messages)
+        _check_percent_signs(path, messages, result)
         _check_wording(path, messages, languages, result)
         _check_practice(path, parts, messages, languages, result)
     result.problems = list(dict.fromkeys(result.problems))  # one line per problem and place
@@ -450,6 +451,22 @@ def _names(target: nodes.Node) -> list[str]:
     if isinstance(target, nodes.Name):
         return [target.name]
     return [name.name for name in target.find_all(nodes.Name)]
+
+
+# A % in a message that starts no placeholder (%(name)s) and is not %%: gettext fills the
+# message in with %, which reads "10% off" as the conversion "% o" and fails.
+_PERCENTS = re.compile(r"%%|%\([A-Za-z_]\w*\)[-#0 +]*[0-9.]*[diouxXeEfFgGcrsa]|%")
+
+
+def _check_percent_signs(path: Path, messages: list[_Message], result: CheckResult) -> None:
+    for _, _, message, comments in messages:
+        for text in message if isinstance(message, tuple | list) else (message,):
+            if isinstance(text, str) and "%" in (m.group() for m in _PERCENTS.finditer(text)):
+                where = comments[-1].split(": ", 1)[-1] if comments else ""
+                result.problems.append(Problem(
+                    f"the wording {text!r} has a % sign that starts no placeholder; write %% "
+                    f"for a percent sign in wording inside _( ) (in the paragraph {where})",
+                    file=str(path)))
 
 
 def _check_wording(path: Path, messages: list[_Message], languages: Iterable[str] | None,
