@@ -201,6 +201,8 @@ def test_admins_extend_the_word_lists(cli, tmp_path, write_record, sample_data) 
                  "--date", DATE)
     assert 1 == result.exit_code
     assert "“hub transfer”" in result.stderr
+    # Its section says no practice or suggestion: none are shown, no empty brackets.
+    assert "“hub transfer”: words the customer would not use. [" in result.stderr
 
 
 @pytest.mark.parametrize(("words", "expected"), [

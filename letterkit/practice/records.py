@@ -40,8 +40,10 @@ class Finding:
     @property
     def message(self) -> str:
         quoted = f"“{self.quote}”: " if self.quote else ""
-        return (f"{quoted}{self.problem} ({self.practice}). {self.suggestion} "
-                f"[{', '.join(self.kinds)}]")
+        # An admin's own phrase may come without the practice or a suggestion.
+        practice = f" ({self.practice})" if self.practice.strip() else ""
+        suggestion = f" {self.suggestion}" if self.suggestion.strip() else ""
+        return f"{quoted}{self.problem}{practice}.{suggestion} [{', '.join(self.kinds)}]"
 
     def as_problem(self, file: str | None = None, row: int | None = None) -> Problem:
         return Problem(self.message, file=file, row=row, field=self.field, code=PRACTICE)
