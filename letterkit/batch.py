@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psutil
+from filelock import FileLock, Timeout
 
 from letterkit.delivery.pdf import (
     MOST_PER_START,
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
 
 MANIFEST_COLUMNS = ("row", "reference", "kind", "language", "path", "sha256")
+MANIFEST_LOCK = ".letterkit-manifest.lock"  # held while a run writes the manifest again
+MANIFEST_LOCK_WAIT = 60.0  # seconds; another run's rewrite takes well under one
 ERROR_COLUMNS = ("row", "reference", "field", "message")
 # A path the system gave as bytes that are not UTF-8 (an old share's folder name) is
 # written as \xff in our CSVs rather than stopping the run.
@@ -571,6 +574,21 @@ class _Manifest:
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(OSError):
             self.fh.close()
+        # Two runs into one folder write it in turns, each from the disk as it is then, so
+        # the last to write has seen every file of both (at the same time, the later
+        # write could leave out the other's last files).
+        lock = FileLock(self.out_dir / MANIFEST_LOCK, timeout=MANIFEST_LOCK_WAIT)
+        try:
+            lock.acquire()
+        except (Timeout, OSError):
+            self._write_again()  # no lock to be had (a read-only share): as before
+            return
+        try:
+            self._write_again()
+        finally:
+            lock.release()
+
+    def _write_again(self) -> None:
         # What another run into the same folder listed meanwhile: the rows of its files.
         meanwhile = _read_manifest(self.path)
         lines = []
