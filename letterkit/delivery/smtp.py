@@ -126,7 +126,7 @@ class Outgoing:
 class SendReport:
     sent: list[Path] = field(default_factory=list)
     already_sent: list[tuple[Path, str]] = field(default_factory=list)
-    # Messages whose letters are dated after today, held back until then (see held_back).
+    # Messages whose letters are dated after today, held back until then (see plan_run).
     not_yet: list[Outgoing] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
@@ -194,21 +194,6 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 def local_today() -> dt.date:
     """Today on this computer's calendar, the one its letters are dated by."""
     return dt.date.today()
-
-
-def held_back(messages: list[Outgoing], choice: SendChoice, today: dt.date | None = None
-              ) -> tuple[list[Outgoing], list[Outgoing]]:
-    """The messages that may go today, and those of the kinds chosen held back: a letter
-    dated after today (made ahead with --date, for a meeting still to come) is not sent
-    before its day, as it would reach the customer dated in the future, speaking of what
-    has not happened. Test copies (`choice.to`) go whenever asked: they are for looking
-    at the messages first."""
-    if choice.to is not None:
-        return messages, []
-    today = today or local_today()
-    ready = [m for m in messages if m.dated is None or m.dated <= today]
-    return ready, [m for m in messages if m.dated is not None and m.dated > today
-                   and (not choice.kinds or m.kind in choice.kinds)]
 
 
 @dataclass(frozen=True)
@@ -522,10 +507,17 @@ def plan_run(messages: list[Outgoing], choice: SendChoice = SendChoice(),
              today: dt.date | None = None
              ) -> tuple[list[Outgoing], list[tuple[Path, str]], list[Outgoing]]:
     """What a run sends (in order, up to the limit), what it skips as sent before, and
-    what it holds back as dated after today (see held_back): a message sent before is
-    "sent before" whatever its date, and each is counted once however often named."""
+    what it holds back: a letter dated after `today` (this computer's, unless given; made
+    ahead with --date, for a meeting still to come) would reach the customer dated in the
+    future, speaking of what has not happened. A message sent before is "sent before"
+    whatever its date, each is counted once however often named, and test copies
+    (`choice.to`) go whenever asked: they are for looking at the messages first."""
     todo, before = plan_sends(messages, dataclasses.replace(choice, limit=None))
-    todo, not_yet = held_back(todo, choice, today)
+    not_yet: list[Outgoing] = []
+    if choice.to is None:
+        today = today or local_today()
+        not_yet = [m for m in todo if m.dated is not None and m.dated > today]
+        todo = [m for m in todo if m.dated is None or m.dated <= today]
     return (todo if choice.limit is None else todo[:choice.limit]), before, not_yet
 
 
