@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import psutil
 from filelock import FileLock, Timeout
 
+from letterkit.collector import hold_collector, settle_collector
 from letterkit.delivery.pdf import (
     MOST_PER_START,
     converter_for_this_process,
@@ -359,6 +360,9 @@ def _in_pool(
         # that cannot be read is each row's error, said there as before.
         with contextlib.suppress(LetterkitError):
             word_lists(options.config.practice_words)
+    # This process makes no letter: what it has loaded is kept (forked workers share it),
+    # and the collector runs again for what reading and listing the rows leave.
+    settle_collector()
     stop_now = context.Event()
     # Rows the workers have done, as they are done (a chunk with PDFs takes a while).
     done_rows: SimpleQueue[RowResult] = context.SimpleQueue()
@@ -434,6 +438,7 @@ def _worker_start(stop_now: Event, done_rows: SimpleQueue[RowResult]) -> None:
     worker whose parent has died stops at once (with its LibreOffice) rather than writing
     letters no manifest will list."""
     global _done_rows
+    hold_collector()  # until its first letter (see letterkit.collector)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_when(stop_now.is_set)
     _done_rows = done_rows

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from letterkit.collector import settle_collector
 from letterkit.config import Config
 from letterkit.delivery.email import build_email, copy_notes, email_problems, sender
 from letterkit.docx.find import custom_templates_dir, find_template, is_shipped
@@ -213,6 +214,7 @@ def _write_all(records: list[Record], options: WriteOptions, pdfs: PdfBatch | No
                     "of its own, so this one made nothing", field="reference")
             check_folder(options.out_dir, record.reference)
             pending += _write_letters(record, options, outcome, pdfs)
+            settle_collector()  # what the first letter loaded is kept (see the module)
         except DiskFull as error:
             outcome.error = full = error
         except LetterkitError as error:

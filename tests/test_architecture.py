@@ -19,7 +19,7 @@ PACKAGE = Path(letterkit.__file__).resolve().parent
 
 # Bottom to top: a module may import from its own layer and those below it, never above.
 LAYERS = [
-    ("base", ["errors", "resources", "output", "cache"]),
+    ("base", ["errors", "resources", "output", "cache", "collector"]),
     ("record and config", ["record", "spreadsheet", "sources", "config", "inputs"]),
     ("languages", ["i18n", "i18n.languages", "i18n.formats"]),
     ("kinds", ["kinds"]),

@@ -23,8 +23,8 @@ HEAVY = ("docxtpl", "docx", "lxml", "mammoth", "icalendar", "jinja2", "email.pol
 # work need the record's models), Babel the headers of a catalog.
 MESSAGE = ("email.message", "importlib.metadata")
 # What every command loads of letterkit before its own module.
-START = {"letterkit", "letterkit.errors", "letterkit.cli", "letterkit.cli.app",
-         "letterkit.cli.common"}
+START = {"letterkit", "letterkit.errors", "letterkit.collector", "letterkit.cli",
+         "letterkit.cli.app", "letterkit.cli.common"}
 
 # Runs the command line in a fresh interpreter, then writes the modules it loaded to the
 # file named first (the command's own output goes where it always does).

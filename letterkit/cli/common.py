@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from letterkit.collector import hold_collector, release_collector
 from letterkit.errors import (
     EXISTS,
     PRACTICE,
@@ -92,7 +93,11 @@ class Group(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         survive_any_encoding()
-        return super().main(*args, **kwargs)
+        hold_collector()  # until the first letter is made (see letterkit.collector)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            release_collector()
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

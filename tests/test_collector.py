@@ -1,0 +1,86 @@
+"""The cycle collector is held off while a command starts, runs again from its first letter
+on, and is left as it was found: by the command line, not by the library (see
+letterkit/collector.py; what it saves is measured by benchmarks/speed.py)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from letterkit import writing
+from letterkit.collector import hold_collector, release_collector, settle_collector
+from letterkit.inputs import load_record
+from letterkit.resources import data_path
+from letterkit.writing import WriteOptions, write_records
+
+SAMPLE = data_path("samples") / "complaint.yaml"
+
+
+@pytest.fixture(autouse=True)
+def collector_as_found() -> Iterator[None]:
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    yield
+    release_collector()
+    gc.enable()
+    assert frozen == gc.get_freeze_count()
+
+
+@pytest.fixture
+def collector_seen_by_each_record(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    seen: list[bool] = []
+    write_letters = writing._write_letters
+
+    def spying(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return write_letters(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writing, "_write_letters", spying)
+    return seen
+
+
+def test_a_command_holds_it_until_the_first_letter(
+        cli, tmp_path, write_record, sample_data, collector_seen_by_each_record) -> None:
+    other = dict(sample_data, reference="CMP-2026-0143")
+    result = cli("render", write_record(sample_data), write_record(other, "other.yaml"),
+                 "-k", "acknowledgement", "-o", tmp_path / "out")
+    assert 0 == result.exit_code, result.output
+    assert [False, True] == collector_seen_by_each_record
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("args", [["languages"], ["render", "missing.yaml"], ["--version"]])
+def test_a_command_that_makes_no_letter_leaves_it_on(cli, args) -> None:
+    cli(*args)
+    assert gc.isenabled()
+
+
+def test_a_command_leaves_it_off_when_it_was_off(cli, tmp_path, write_record,
+                                                 sample_data) -> None:
+    gc.disable()
+    result = cli("render", write_record(sample_data), "-k", "acknowledgement",
+                 "-o", tmp_path / "out")
+    assert 0 == result.exit_code, result.output
+    assert not gc.isenabled()
+
+
+def test_the_library_leaves_it_alone(tmp_path, collector_seen_by_each_record) -> None:
+    frozen = gc.get_freeze_count()
+    record = load_record(SAMPLE)
+    other = record.model_copy(update={"reference": "CMP-2026-0143"})
+    write_records([record, other], WriteOptions(kinds=("acknowledgement",),
+                                                out_dir=tmp_path / "out"))
+    assert [True, True] == collector_seen_by_each_record
+    assert frozen == gc.get_freeze_count()
+
+
+def test_settle_keeps_what_is_loaded_and_release_lets_it_go() -> None:
+    hold_collector()
+    assert not gc.isenabled()
+    settle_collector()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    release_collector()
+    assert 0 == gc.get_freeze_count()
