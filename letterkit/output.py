@@ -191,8 +191,11 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, durable: bool 
     is a CannotWrite error naming it; a disk that takes nothing more, DiskFull.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = _new_temporary(path)
+        try:
+            fd, tmp = _new_temporary(path)
+        except FileNotFoundError:  # the folder is made with its first file, not tried for each
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = _new_temporary(path)
     except OSError as error:
         raise cannot_write(path, error, program) from None
     try:

@@ -21,6 +21,7 @@ import pytest
 from letterkit import InputError, load_record, make_letter, validate_record
 from letterkit.delivery.email import build_email, email_problems
 from letterkit.delivery.invitation import build_invitation
+from letterkit.delivery.mime import base64_lines
 from letterkit.docx.html import html_template
 from letterkit.kinds import KINDS, kind_named
 from letterkit.record import Record, needs_smtputf8
@@ -198,3 +199,10 @@ def test_a_letter_converted_on_its_own_reads_as_from_its_template(sample, kind) 
     html, images = email_reference.letter_html(letter.docx)
     assert (html, images) == (alone.html, alone.images) == (compiled.html, compiled.images)
     assert email_reference.letter_text(letter.docx) == alone.text == compiled.text
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 56, 57, 58, 114, 30_001])
+def test_base64_bodies_are_cut_as_email_cuts_them(size) -> None:
+    """An attachment's lines end where, and as, the `email` package's would."""
+    data = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    assert base64.encodebytes(data).replace(b"\n", b"\r\n") == base64_lines(data)

@@ -134,7 +134,8 @@ def test_a_full_disk_stops_the_batch_with_one_line(cli, tmp_path, monkeypatch,
     letters_room = [20]
 
     def until_full(path: Path) -> tuple[int, Path]:
-        if path.parent != out:  # a letter: the room runs out; the run's own files fit
+        # A letter takes room (the run's own files fit), once its folder is there.
+        if path.parent != out and path.parent.is_dir():
             letters_room[0] -= 1
             if letters_room[0] < 0:
                 code = getattr(errno, refusal)

@@ -7,7 +7,6 @@ quoted-printable text, base64 binaries, 7-bit throughout unless an address needs
 
 from __future__ import annotations
 
-import base64
 import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,8 +53,21 @@ def text(subtype: str, content: str, *extra: str) -> Part:
 def binary(content_type: str, data: bytes, *extra: str) -> Part:
     """A part of any type, in base64, under its Content-Type header line (`with_params`
     writes one)."""
-    return Part((content_type, "Content-Transfer-Encoding: base64", *extra),
-                base64.encodebytes(data).replace(b"\n", b"\r\n"))
+    return Part((content_type, "Content-Transfer-Encoding: base64", *extra), base64_lines(data))
+
+
+def base64_lines(data: bytes) -> bytes:
+    """Data in base64, in CRLF lines of 76 characters, as `email` writes it. Encoded at once
+    and cut: base64.encodebytes encodes 57 bytes at a time, and its LF line ends would
+    then be replaced (a letter's attachment is some 500 lines)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    if not encoded:
+        return b""
+    return b"\r\n".join([encoded[i:i + _BASE64_LINE]
+                         for i in range(0, len(encoded), _BASE64_LINE)]) + b"\r\n"
+
+
+_BASE64_LINE = 76
 
 
 def multipart(subtype: str, parts: Sequence[Part], boundary: str, *extra: str) -> Part:

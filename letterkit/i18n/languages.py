@@ -126,6 +126,8 @@ def _checked_catalog(lang: str, field: str | None) -> tuple[Path, int] | None:
     """What `check_language` checks; the language's catalog and its version (None for
     the source language). Every letter checks its language, so the disk is looked at as
     little as can be: once for the user's catalogs folder, once for the catalog."""
+    if lang == SOURCE_LANGUAGE:  # always there: the templates' own wording
+        return None
     folder = user_locales_dir()
     if lang not in _languages_in(locales_dir(), folder):
         choices = ", ".join(available_languages(folder))
@@ -134,8 +136,6 @@ def _checked_catalog(lang: str, field: str | None) -> tuple[Path, int] | None:
             f"available: {choices}",
             field=field, expected=choices,
         )
-    if lang == SOURCE_LANGUAGE:
-        return None
     path, changed = _catalog_version(lang, folder)
     missing, needed = _missing(path, changed, lang)
     errors = _errors(path, changed, lang)
