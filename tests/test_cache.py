@@ -181,6 +181,24 @@ def test_an_admins_edited_word_list_is_read_again(tmp_path, write_record,
     assert "more.yaml" in stderr and "a bracket is not closed" in stderr
 
 
+def test_word_lists_are_kept_without_their_compiled_patterns() -> None:
+    """A kept copy holds each phrase's pattern as text, compiled when a sentence first
+    needs it: a compiled one would be compiled again at every start, and finds the same."""
+    from letterkit.practice.wording import word_lists
+
+    lists = word_lists()
+    text = "As per policy, kindly go to the branch. The FE will revert ASAP."
+    before = [rule.problem for rule, _ in lists.scan(text, "resolution.summary")]
+    for rule in lists.rules:
+        for phrase in (*rule.phrases, *rule.needs, *rule.unless):
+            assert phrase.pattern  # each compiled
+    kept = pickle.dumps(lists)
+    assert b"_compile" not in kept
+    assert before == [rule.problem for rule, _ in pickle.loads(kept).scan(
+        text, "resolution.summary")]
+    assert len(before) >= 3
+
+
 # --- compiled templates, kept between runs --------------------------------------------------
 
 def _render(out: Path, env: dict[str, str], *options: str) -> list[str]:

@@ -202,6 +202,11 @@ class Phrase:
             object.__setattr__(self, "_compiled", compiled)
         return compiled
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Kept without its compiled pattern (see letterkit.cache): loading one compiles it
+        # again, and the lists' every start would pay for patterns few letters use.
+        return {name: value for name, value in self.__dict__.items() if name != "_compiled"}
+
     def search(self, sentence: str, lowered: str) -> re.Match[str] | None:
         """The first match in the sentence (`lowered`: the sentence in lower case). The
         anchors are looked for even in text the need says may match: where `re` reads
