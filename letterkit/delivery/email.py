@@ -226,8 +226,9 @@ def address_header(name: str, addresses: list[Address]) -> str:
     for n, address in enumerate(addresses):
         display = address.display_name
         if display and display.isascii():
-            tokens.append(str(Address(display_name=display, addr_spec="x@y")).rpartition(
-                " <")[0])
+            # Quoted as `email` would; an address given in parts is not parsed again.
+            tokens.append(str(Address(display_name=display, username="x", domain="y"))
+                          .rpartition(" <")[0])
         elif display:
             tokens += _encoded_words(display)
         tokens.append(f"<{address.addr_spec}>" + ("," if n < len(addresses) - 1 else ""))
