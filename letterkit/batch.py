@@ -179,6 +179,8 @@ def process_rows(
     for result in results:
         if result.outcome.error is not None:  # not even a record
             done(result)
+    if not records:
+        settle_collector()  # no letter to wait for (see letterkit.collector)
 
     def record_done(index: int, outcome: RecordOutcome) -> None:
         records[index][0].outcome = outcome

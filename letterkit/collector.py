@@ -3,11 +3,13 @@
 Starting a batch makes hundreds of thousands of objects that live as long as the process:
 modules, the Record model, a compiled template, the word lists and their index. Left as it
 is, the collector walks them again each time it runs while they are made, and after, for
-every letter: a tenth of a 1,000-letter batch (benchmarks/speed.py). So the command line
-holds the collector off (`hold_collector`) until the first letter is made, then freezes what is
-loaded by then, which the collector no longer walks, and lets it run again for the
-garbage each letter leaves (`settle_collector`). Only a process the command line (or a batch
-worker) held is changed: a program calling the library keeps its collector as it set it.
+every letter: some 6% of a 1,000-letter batch (benchmarks/speed.py). So `render` and
+`batch` hold the collector off (`hold_collector`) from their start until their first
+record is done, then freeze what is loaded by then, which the collector no longer walks,
+and let it run again for the garbage each letter leaves (`settle_collector`); so does each
+batch worker. Every other command lets it run as soon as it is named; a batch whose rows
+make no record lets it run too. Only a process the command line (or a batch worker) held
+is changed: a program calling the library keeps its collector as it set it.
 """
 
 from __future__ import annotations

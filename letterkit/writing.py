@@ -214,13 +214,13 @@ def _write_all(records: list[Record], options: WriteOptions, pdfs: PdfBatch | No
                     "of its own, so this one made nothing", field="reference")
             check_folder(options.out_dir, record.reference)
             pending += _write_letters(record, options, outcome, pdfs)
-            settle_collector()  # what the first letter loaded is kept (see the module)
         except DiskFull as error:
             outcome.error = full = error
         except LetterkitError as error:
             outcome.error = error
         except Exception as error:  # noqa: BLE001 - one record's fault stops only that record
             outcome.error = unexpected(error)
+        settle_collector()  # what the first letter loaded is kept (see letterkit.collector)
     undone = {id(outcome): n for n, outcome in enumerate(outcomes)}
 
     def done(outcome: RecordOutcome) -> None:

@@ -57,6 +57,35 @@ def test_a_command_that_makes_no_letter_leaves_it_on(cli, args) -> None:
     assert gc.isenabled()
 
 
+def test_a_command_that_writes_no_letter_runs_with_it(cli, monkeypatch, write_record,
+                                                       sample_data) -> None:
+    """`check` of a sheet of any length makes garbage the collector must take."""
+    from letterkit.practice import records
+
+    seen: list[bool] = []
+    check_record = records.check_record
+
+    def spying(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return check_record(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(records, "check_record", spying)
+    cli("check", write_record(sample_data), "--date", "2026-11-26")
+    assert [True] == seen
+
+
+def test_a_batch_whose_rows_make_no_record_lets_it_run(tmp_path) -> None:
+    """Rows that all fail (each error holds a cycle of its traceback) make no letter to
+    wait for: the collector runs again after the first of them."""
+    from letterkit.batch import process_rows
+
+    hold_collector()
+    rows = [(n, {"reference": f"CMP-{n}", "customer.name": ""}) for n in range(2, 5)]
+    results = process_rows(rows, WriteOptions(out_dir=tmp_path / "out"), "bad.csv")
+    assert all(result.outcome.error is not None for result in results)
+    assert gc.isenabled()
+
+
 def test_a_command_leaves_it_off_when_it_was_off(cli, tmp_path, write_record,
                                                  sample_data) -> None:
     gc.disable()

@@ -91,13 +91,24 @@ class Group(click.Group):
     option's check or in a command), into stderr lines and the contract's exit status;
     anything else is a bug and keeps its traceback."""
 
+    # The commands that write letters, which hold the collector off from their start until
+    # their first letter is made (see letterkit.collector); any other lets it run at once.
+    WRITING = frozenset({"render", "batch"})
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         survive_any_encoding()
-        hold_collector()  # until the first letter is made (see letterkit.collector)
+        hold_collector()
         try:
             return super().main(*args, **kwargs)
         finally:
             release_collector()
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name not in self.WRITING:
+            release_collector()
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
