@@ -480,16 +480,16 @@ RETRIES = 3  # after a temporary refusal (4xx): waits of 5, 10 and 20 seconds
 FIRST_WAIT = 5.0
 
 
-def plan_sends(messages: list[Outgoing], choice: SendChoice = SendChoice()
-               ) -> tuple[list[Outgoing], list[tuple[Path, str]]]:
-    """The messages a run would send, in order, and those skipped as sent before (with
-    when): each message once however often named (or made, in two folders), of the kinds
-    chosen, up to the limit."""
+def _not_sent_before(messages: list[Outgoing], kinds: tuple[str, ...]
+                     ) -> tuple[list[Outgoing], list[tuple[Path, str]]]:
+    """The messages of the `kinds` chosen (all, if none) not sent before, in order, and
+    those sent before (with when): each message once however often named (or made, in two
+    folders)."""
     logs: dict[Path, dict[str, str]] = {}  # each folder's log, read once
     todo: dict[str, Outgoing] = {}
     before: list[tuple[Path, str]] = []
     for outgoing in messages:
-        if choice.kinds and outgoing.kind not in choice.kinds:
+        if kinds and outgoing.kind not in kinds:
             continue
         log = sent_log(outgoing.path)
         if log not in logs:
@@ -499,8 +499,7 @@ def plan_sends(messages: list[Outgoing], choice: SendChoice = SendChoice()
             before.append((outgoing.path, sent_at))
         else:
             todo.setdefault(outgoing.message_id, outgoing)
-    chosen = list(todo.values())
-    return (chosen if choice.limit is None else chosen[:choice.limit]), before
+    return list(todo.values()), before
 
 
 def plan_run(messages: list[Outgoing], choice: SendChoice = SendChoice(),
@@ -512,7 +511,7 @@ def plan_run(messages: list[Outgoing], choice: SendChoice = SendChoice(),
     future, speaking of what has not happened. A message sent before is "sent before"
     whatever its date, each is counted once however often named, and test copies
     (`choice.to`) go whenever asked: they are for looking at the messages first."""
-    todo, before = plan_sends(messages, dataclasses.replace(choice, limit=None))
+    todo, before = _not_sent_before(messages, choice.kinds)
     not_yet: list[Outgoing] = []
     if choice.to is None:
         today = today or local_today()
