@@ -28,17 +28,23 @@ def collector_as_found() -> Iterator[None]:
     assert frozen == gc.get_freeze_count()
 
 
-@pytest.fixture
-def collector_seen_by_each_record(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+def collector_seen_by(monkeypatch: pytest.MonkeyPatch, module: object, name: str
+                      ) -> list[bool]:
+    """Whether the collector runs, at each call of `module.name` from now on."""
     seen: list[bool] = []
-    write_letters = writing._write_letters
+    function = getattr(module, name)
 
     def spying(*args: object, **kwargs: object) -> object:
         seen.append(gc.isenabled())
-        return write_letters(*args, **kwargs)  # type: ignore[arg-type]
+        return function(*args, **kwargs)
 
-    monkeypatch.setattr(writing, "_write_letters", spying)
+    monkeypatch.setattr(module, name, spying)
     return seen
+
+
+@pytest.fixture
+def collector_seen_by_each_record(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    return collector_seen_by(monkeypatch, writing, "_write_letters")
 
 
 def test_a_command_holds_it_until_the_first_letter(
@@ -62,14 +68,7 @@ def test_a_command_that_writes_no_letter_runs_with_it(cli, monkeypatch, write_re
     """`check` of a sheet of any length makes garbage the collector must take."""
     from letterkit.practice import records
 
-    seen: list[bool] = []
-    check_record = records.check_record
-
-    def spying(*args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return check_record(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(records, "check_record", spying)
+    seen = collector_seen_by(monkeypatch, records, "check_record")
     cli("check", write_record(sample_data), "--date", "2026-11-26")
     assert [True] == seen
 
